@@ -1,0 +1,43 @@
+# anfang — two commands: `make run` (the demo) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup debs services lint typecheck pytest bench clean
+
+run: setup  ## start the demo community; console at http://127.0.0.1:8080
+	$(BIN)/anfang demo
+
+test: setup debs services lint typecheck pytest  ## everything CI runs
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+debs:
+	@scripts/debian-packages.sh
+
+services:
+	@scripts/services.sh
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: setup services
+	$(BIN)/python -m bench.pipeline
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

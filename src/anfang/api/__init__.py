@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, authentication, role checks, routers and the WebSocket."""

@@ -1,0 +1,87 @@
+"""FastAPI dependencies: the platform, the caller, and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from anfang.api.rbac import Perm, allowed
+
+if TYPE_CHECKING:
+    from anfang.core.platform import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: int
+    username: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        """How this caller is named in the audit log."""
+        return f"user:{self.username}"
+
+
+def get_platform(request: Request) -> Platform:
+    """The running platform of this app."""
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    """A read-only session (writes go through the platform's writer)."""
+    platform = get_platform(request)
+    with platform.read_session() as session:
+        yield session
+
+
+async def current_principal(request: Request) -> Principal:
+    """The caller behind the bearer token, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = await get_platform(request).users.authenticate_token(token.strip())
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid or expired token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+def require(perm: Perm) -> Callable[..., object]:
+    """A dependency that lets the call through only for roles holding ``perm``."""
+
+    async def check(
+        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        if not allowed(principal.role, perm):
+            await get_platform(request).audit.record(
+                principal.actor,
+                "access.denied",
+                f"{request.method} {request.url.path}",
+                {"permission": str(perm), "role": principal.role},
+            )
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role {principal.role!r} lacks permission {perm}"
+            )
+        return principal
+
+    return check
+
+
+PlatformDep = Annotated["Platform", Depends(get_platform)]
+SessionDep = Annotated[Session, Depends(read_session)]

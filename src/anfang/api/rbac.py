@@ -1,0 +1,56 @@
+"""Roles and what each may do; every endpoint names the permission it needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles of anfang's users."""
+
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    INSTALLER = "installer"
+    POLICE_INSPECTOR = "police_inspector"
+    AUDITOR = "auditor"
+
+
+class Perm(StrEnum):
+    """Permissions checked by endpoints."""
+
+    EVENTS_READ = "events.read"
+    EVENTS_SUBMIT = "events.submit"
+    ALARMS_READ = "alarms.read"
+    ALARMS_HANDLE = "alarms.handle"
+    ALARM_DEFS_WRITE = "alarm_definitions.write"
+    SITE_READ = "site.read"
+    SITE_WRITE = "site.write"
+    PEOPLE_READ = "people.read"
+    DEVICES_WRITE = "devices.write"
+    USERS_MANAGE = "users.manage"
+    AUDIT_READ = "audit.read"
+
+
+_ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
+
+GRANTS: dict[Role, frozenset[Perm]] = {
+    Role.OPERATOR: frozenset(_ALL_READ | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ}),
+    Role.SUPERVISOR: frozenset(
+        _ALL_READ | {Perm.ALARMS_HANDLE, Perm.ALARM_DEFS_WRITE, Perm.PEOPLE_READ}
+    ),
+    Role.ADMIN: frozenset(Perm),
+    Role.INSTALLER: frozenset(
+        _ALL_READ | {Perm.SITE_WRITE, Perm.DEVICES_WRITE, Perm.EVENTS_SUBMIT}
+    ),
+    Role.POLICE_INSPECTOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ}),
+    Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ}),
+}
+
+
+def allowed(role: str, perm: Perm) -> bool:
+    """Whether ``role`` holds ``perm``."""
+    try:
+        return perm in GRANTS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,281 @@
+"""Alarms: the queue, one alarm with its history, the handling workflow, definitions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+
+from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.rbac import Perm
+from anfang.api.routes.events import row_json
+from anfang.core.alarms import OPEN_STATES, AlarmNotFound, AlarmStateError, alarm_json
+from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, EventRow
+from anfang.store.writer import WriteContext
+
+router = APIRouter(tags=["alarms"])
+
+StateFilter = Literal["open", "new", "acknowledged", "dispatched", "resolved", "false_alarm"]
+
+
+class AlarmPage(BaseModel):
+    """A page of alarms, newest first."""
+
+    items: list[dict[str, Any]]
+    next_before: str | None
+
+
+class StepBody(BaseModel):
+    """A workflow step's note."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=2000)
+
+
+class ResolveBody(StepBody):
+    """How an alarm ended; a note is required."""
+
+    outcome: Literal["resolved", "false_alarm"] = "resolved"
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ScheduleWindow(BaseModel):
+    """When a definition is active (ISO weekdays 1–7, local site time)."""
+
+    model_config = ConfigDict(extra="forbid")
+    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5, 6, 7]
+    )
+    start: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class DefinitionIn(BaseModel):
+    """An alarm definition."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    kinds: list[str] = Field(min_length=1, max_length=50)
+    device_codes: list[str] | None = None
+    zone_ids: list[int] | None = None
+    priority: int = Field(default=3, ge=1, le=5)
+    procedure: str = Field(default="", max_length=5000)
+    schedule: list[ScheduleWindow] | None = None
+    ack_timeout_s: int | None = Field(default=None, ge=5, le=86400)
+    enabled: bool = True
+
+    @field_validator("kinds")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        for p in v:
+            parts = p.split(".")
+            if len(parts) < 2 or any(not x for x in parts):
+                raise ValueError(f"bad kind pattern {p!r}: dotted words, * or > allowed")
+        return v
+
+
+def definition_json(d: AlarmDefinition) -> dict[str, Any]:
+    """A definition as JSON-ready data."""
+    return {
+        "id": d.id,
+        "name": d.name,
+        "kinds": d.kinds,
+        "device_codes": d.device_codes,
+        "zone_ids": d.zone_ids,
+        "priority": d.priority,
+        "procedure": d.procedure,
+        "schedule": d.schedule,
+        "ack_timeout_s": d.ack_timeout_s,
+        "enabled": d.enabled,
+    }
+
+
+@router.get("/alarms", response_model=AlarmPage)
+def list_alarms(
+    request: Request,
+    _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))],
+    session: SessionDep,
+    state: StateFilter | None = None,
+    priority_max: Annotated[int | None, Query(ge=1, le=5)] = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    before: Annotated[str | None, Query(min_length=26, max_length=26)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AlarmPage:
+    """Alarms newest first (``state=open`` for everything not yet resolved)."""
+    q = select(Alarm).order_by(Alarm.id.desc()).limit(limit + 1)
+    if state == "open":
+        q = q.where(Alarm.state.in_(OPEN_STATES))
+    elif state is not None:
+        q = q.where(Alarm.state == state)
+    if priority_max is not None:
+        q = q.where(Alarm.priority <= priority_max)
+    if source:
+        q = q.where(Alarm.source == source)
+    if before:
+        q = q.where(Alarm.id < before)
+    rows = list(session.scalars(q))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    engine = get_platform(request).alarms
+    return AlarmPage(
+        items=[alarm_json(a, engine.procedure_of(a.definition_id)) for a in rows],
+        next_before=rows[-1].id if more and rows else None,
+    )
+
+
+@router.get("/alarms/{alarm_id}")
+def get_alarm(
+    alarm_id: str,
+    request: Request,
+    _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))],
+    session: SessionDep,
+) -> dict[str, Any]:
+    """One alarm with its transitions and attached events."""
+    a = session.get(Alarm, alarm_id)
+    if a is None:
+        raise HTTPException(404, f"no alarm {alarm_id!r}")
+    out = alarm_json(a, get_platform(request).alarms.procedure_of(a.definition_id))
+    out["transitions"] = [
+        {
+            "from_state": t.from_state,
+            "to_state": t.to_state,
+            "actor": t.actor,
+            "note": t.note,
+            "at": t.at.isoformat(),
+        }
+        for t in session.scalars(
+            select(AlarmTransition)
+            .where(AlarmTransition.alarm_id == a.id)
+            .order_by(AlarmTransition.id)
+        )
+    ]
+    out["events"] = [
+        row_json(e)
+        for e in session.scalars(
+            select(EventRow)
+            .join(AlarmEvent, AlarmEvent.event_id == EventRow.id)
+            .where(AlarmEvent.alarm_id == a.id)
+            .order_by(EventRow.id.desc())
+            .limit(200)
+        )
+    ]
+    return out
+
+
+async def _step(
+    request: Request, alarm_id: str, action: str, principal: Principal, note: str
+) -> dict[str, Any]:
+    platform = get_platform(request)
+    try:
+        return await platform.writer.run(
+            lambda ctx: platform.alarms.transition(ctx, alarm_id, action, principal.actor, note)
+        )
+    except AlarmNotFound as exc:
+        raise HTTPException(404, f"no alarm {alarm_id!r}") from exc
+    except AlarmStateError as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+@router.post("/alarms/{alarm_id}/acknowledge")
+async def acknowledge(
+    alarm_id: str,
+    body: StepBody,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+) -> dict[str, Any]:
+    """Acknowledge a new alarm: someone is on it."""
+    return await _step(request, alarm_id, "acknowledge", principal, body.note)
+
+
+@router.post("/alarms/{alarm_id}/dispatch")
+async def dispatch(
+    alarm_id: str,
+    body: StepBody,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+) -> dict[str, Any]:
+    """Record that a guard or service was sent."""
+    return await _step(request, alarm_id, "dispatch", principal, body.note)
+
+
+@router.post("/alarms/{alarm_id}/resolve")
+async def resolve(
+    alarm_id: str,
+    body: ResolveBody,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+) -> dict[str, Any]:
+    """Close an alarm as resolved or as a false alarm (a note is required)."""
+    action = "resolve" if body.outcome == "resolved" else "false_alarm"
+    return await _step(request, alarm_id, action, principal, body.note)
+
+
+@router.get("/alarm-definitions")
+def list_definitions(
+    _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))], session: SessionDep
+) -> list[dict[str, Any]]:
+    """Every alarm definition."""
+    return [
+        definition_json(d)
+        for d in session.scalars(select(AlarmDefinition).order_by(AlarmDefinition.id))
+    ]
+
+
+@router.post("/alarm-definitions", status_code=201)
+async def create_definition(
+    body: DefinitionIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Perm.ALARM_DEFS_WRITE))],
+) -> dict[str, Any]:
+    """Create a definition (audited)."""
+    platform = get_platform(request)
+    data = body.model_dump()
+
+    def job(ctx: WriteContext) -> dict[str, Any]:
+        d = AlarmDefinition(**data)
+        ctx.session.add(d)
+        ctx.session.flush()
+        ctx.mark_changed("alarm_definitions")
+        platform.audit.append(
+            ctx, principal.actor, "alarm_definition.create", f"alarm_definition:{d.id}", data
+        )
+        return definition_json(d)
+
+    return await platform.writer.run(job)
+
+
+@router.put("/alarm-definitions/{def_id}")
+async def update_definition(
+    def_id: int,
+    body: DefinitionIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Perm.ALARM_DEFS_WRITE))],
+) -> dict[str, Any]:
+    """Replace a definition (audited); open alarms keep their priority."""
+    platform = get_platform(request)
+    data = body.model_dump()
+
+    def job(ctx: WriteContext) -> dict[str, Any] | None:
+        d = ctx.session.get(AlarmDefinition, def_id)
+        if d is None:
+            return None
+        before = definition_json(d)
+        for k, v in data.items():
+            setattr(d, k, v)
+        ctx.session.flush()
+        ctx.mark_changed("alarm_definitions")
+        platform.audit.append(
+            ctx,
+            principal.actor,
+            "alarm_definition.update",
+            f"alarm_definition:{d.id}",
+            {"before": before, "after": data},
+        )
+        return definition_json(d)
+
+    out = await platform.writer.run(job)
+    if out is None:
+        raise HTTPException(404, f"no alarm definition {def_id}")
+    return out

@@ -1,0 +1,76 @@
+"""WebSocket ``/api/v1/stream``: every new event, alarm change and device state, live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from prometheus_client import Gauge
+
+from anfang.api.rbac import Perm, allowed
+from anfang.core.bus import Message
+
+router = APIRouter(tags=["stream"])
+CLIENTS = Gauge("anfang_ws_clients", "Connected WebSocket clients")
+_TYPES = {"alarms.changed": "alarm", "devices.state": "device"}
+MAX_BATCH = 1000
+
+
+def to_message(msg: Message) -> dict[str, Any] | None:
+    """The console's message for a bus message (``None`` for subjects it does not show)."""
+    if msg.subject.startswith("events."):
+        return {"type": "event", "data": msg.data}
+    kind = _TYPES.get(msg.subject)
+    return {"type": kind, "data": msg.data} if kind else None
+
+
+@router.websocket("/stream")
+async def stream(ws: WebSocket, token: str = "") -> None:
+    """Push JSON messages; several pending ones go out as one ``batch`` message."""
+    platform = ws.app.state.platform
+    principal = await platform.users.authenticate_token(token) if token else None
+    if principal is None or not allowed(principal.role, Perm.EVENTS_READ):
+        await ws.close(code=1008, reason="invalid or expired token")
+        return
+    await ws.accept()
+    CLIENTS.inc()
+    sub = await platform.bus.subscribe(">")
+    pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def pump() -> None:
+        async for msg in sub:
+            out = to_message(msg)
+            if out is not None:
+                pending.put_nowait(out)
+
+    async def watch_close() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await ws.receive_text()
+
+    pumper = asyncio.create_task(pump())
+    closer = asyncio.create_task(watch_close())
+    try:
+        while not closer.done():
+            getter = asyncio.create_task(pending.get())
+            done, _ = await asyncio.wait({getter, closer}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            items = [getter.result()]
+            while len(items) < MAX_BATCH and not pending.empty():
+                items.append(pending.get_nowait())
+            payload = items[0] if len(items) == 1 else {"type": "batch", "items": items}
+            await ws.send_text(orjson.dumps(payload).decode())
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        CLIENTS.dec()
+        await sub.close()
+        for t in (pumper, closer):
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await t

@@ -1,0 +1,1 @@
+"""Audit: a hash-chained, signed record of every operator action and record access."""

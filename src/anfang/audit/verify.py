@@ -1,0 +1,102 @@
+"""Verification of the audit chain, its signed checkpoints and the outside anchor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from anfang.audit import chain, keys
+from anfang.store.models import AuditCheckpoint, AuditEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of a verification."""
+
+    ok: bool
+    entries: int
+    checkpoints: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify(
+    session: Session,
+    public: Ed25519PublicKey,
+    anchor: Path | None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check every link, every checkpoint signature and the anchor file."""
+    total = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    prev_hash = chain.GENESIS
+    expected = 1
+    hashes: dict[int, str] = {}
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for e in rows.yield_per(5000) if hasattr(rows, "yield_per") else rows:
+        if e.seq != expected:
+            return Report(
+                False,
+                expected - 1,
+                0,
+                expected,
+                f"entry {expected} is missing (next present is {e.seq})",
+            )
+        if e.prev_hash != prev_hash:
+            return Report(
+                False, expected - 1, 0, e.seq, f"entry {e.seq} does not link to entry {e.seq - 1}"
+            )
+        body = chain.entry_body(e.seq, e.at, e.actor, e.action, e.target, e.detail)
+        if chain.link_hash(prev_hash, body) != e.hash:
+            return Report(False, expected - 1, 0, e.seq, f"entry {e.seq} was altered")
+        hashes[e.seq] = e.hash
+        prev_hash = e.hash
+        expected += 1
+        if progress is not None and e.seq % 10_000 == 0:
+            progress(e.seq, total)
+    last = expected - 1
+    n_cp = 0
+    for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars():
+        n_cp += 1
+        bad = _check_point(public, cp.seq, cp.hash, cp.signature, hashes, last)
+        if bad is not None:
+            return Report(False, last, n_cp, bad[0], f"checkpoint: {bad[1]}")
+    if anchor is not None and anchor.exists():
+        for lineno, line in enumerate(anchor.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                seq, digest, sig = int(rec["seq"]), str(rec["hash"]), bytes.fromhex(rec["sig"])
+            except (ValueError, KeyError, TypeError):
+                return Report(False, last, n_cp, None, f"anchor line {lineno} is unreadable")
+            bad = _check_point(public, seq, digest, sig, hashes, last)
+            if bad is not None:
+                return Report(False, last, n_cp, bad[0], f"anchor line {lineno}: {bad[1]}")
+    return Report(True, last, n_cp)
+
+
+def _check_point(
+    public: Ed25519PublicKey, seq: int, digest: str, sig: bytes, hashes: dict[int, str], last: int
+) -> tuple[int, str] | None:
+    try:
+        public.verify(sig, chain.checkpoint_message(seq, digest))
+    except InvalidSignature:
+        return seq, f"signature for entry {seq} is invalid"
+    if seq > last:
+        return last + 1, f"entries {last + 1}..{seq} were signed but are missing (truncated)"
+    if hashes.get(seq) != digest:
+        return seq, f"entry {seq} differs from its signed checkpoint"
+    return None
+
+
+def public_key_id(public: Ed25519PublicKey) -> str:
+    """The key fingerprint (re-exported for the CLI)."""
+    return keys.key_id(public)

@@ -1,0 +1,129 @@
+"""The ``anfang`` command and its sub-commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from anfang.config import Settings
+
+app = typer.Typer(
+    help="anfang 安防 — security monitoring centre for residential communities.",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+PortOpt = Annotated[
+    int | None, typer.Option("--port", help="TCP port (default ANFANG_PORT or 8080)")
+]
+HostOpt = Annotated[str | None, typer.Option("--host", help="address to listen on")]
+
+
+def _settings(port: int | None = None, host: str | None = None) -> Settings:
+    s = Settings()
+    updates: dict[str, object] = {}
+    if port is not None:
+        updates["port"] = port
+    if host is not None:
+        updates["host"] = host
+    return s.model_copy(update=updates) if updates else s
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def serve(port: PortOpt = None, host: HostOpt = None) -> None:
+    """Run the platform and its API/console (no simulated devices)."""
+    import uvicorn
+
+    from anfang.api.app import create_app
+
+    _logging()
+    settings = _settings(port, host)
+    application = create_app(settings)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def demo(port: PortOpt = None, host: HostOpt = None) -> None:
+    """Run the whole platform with a simulated community (what ``make run`` starts)."""
+    from anfang.sim.demo import run_demo
+
+    _logging()
+    try:
+        asyncio.run(run_demo(_settings(port, host)))
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from anfang.store import migrate
+    from anfang.store.base import make_engine
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    with Progress(console=console, transient=True) as progress:
+        progress.add_task("migrating…", total=None)
+        migrate.upgrade(engine)
+    console.print(f"schema at revision {migrate.current(engine)}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    key_file: Annotated[Path | None, typer.Option(help="Ed25519 key file")] = None,
+) -> None:
+    """Verify the audit chain, its signatures and the anchor; exit 1 naming the first bad entry."""
+    from sqlalchemy.orm import Session
+
+    from anfang.audit import keys
+    from anfang.audit.verify import verify
+    from anfang.store.base import make_engine
+
+    settings = Settings()
+    key_path = key_file or settings.resolved_audit_key_file()
+    if not key_path.exists():
+        console.print(f"[red]audit key {key_path} not found[/]")
+        raise typer.Exit(2)
+    public = keys.load_or_create(key_path).public_key()
+    engine = make_engine(settings.resolved_database_url())
+    with Progress(console=console, transient=True) as progress, Session(engine) as session:
+        task = progress.add_task("verifying audit chain", total=None)
+        report = verify(
+            session,
+            public,
+            keys.anchor_path(key_path),
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if report.ok:
+        typer.echo(
+            f"audit chain intact: {report.entries} entries, {report.checkpoints} signed checkpoints"
+        )
+        return
+    typer.echo(f"AUDIT CHAIN BROKEN at entry {report.first_bad_seq}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the ``anfang`` console script."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(1)

@@ -1,0 +1,47 @@
+"""Settings, read from ``ANFANG_*`` environment variables; unknown keys are rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All runtime settings of one anfang instance."""
+
+    model_config = SettingsConfigDict(env_prefix="ANFANG_", extra="forbid")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    bus_url: str | None = Field(
+        default=None, description="nats://host:port for NATS JetStream; unset: in-process bus"
+    )
+    bus_prefix: str = "anfang"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    site_timezone: str = "Asia/Shanghai"
+    admin_password: SecretStr | None = None
+    audit_key_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=100, ge=1)
+    audit_checkpoint_seconds: float = Field(default=1.0, gt=0)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    writer_batch_max: int = Field(default=4000, ge=1)
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
+    token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: float = Field(default=60.0, ge=0)
+    supervision_interval_seconds: float = Field(default=5.0, gt=0)
+    escalation_interval_seconds: float = Field(default=5.0, gt=0)
+    device_push_window_seconds: int = Field(default=60, ge=1)
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'anfang.db').resolve()}"
+
+    def resolved_audit_key_file(self) -> Path:
+        """Where the Ed25519 audit-signing key lives (outside the database)."""
+        return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"

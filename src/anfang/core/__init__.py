@@ -1,0 +1,1 @@
+"""Core: events, bus, pipeline, alarms, devices and supervision, site model."""

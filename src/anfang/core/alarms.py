@@ -1,0 +1,351 @@
+"""The alarm engine: definitions → latched instances → handled by people.
+
+It is a writer hook: the alarm an event raises is stored in the same transaction as the
+event, so one is never durable without the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anfang.core import kinds
+from anfang.core.events import Event, new_id
+from anfang.core.kinds import Severity
+from anfang.store.base import utcnow
+from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
+from anfang.store.writer import WriteContext, Writer
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = ("new", "acknowledged", "dispatched")
+CLOSED_STATES = ("resolved", "false_alarm")
+# action → (states it may start from, state it leads to)
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "acknowledge": (("new",), "acknowledged"),
+    "dispatch": (("acknowledged",), "dispatched"),
+    "resolve": (("acknowledged", "dispatched"), "resolved"),
+    "false_alarm": (("acknowledged", "dispatched"), "false_alarm"),
+}
+
+kinds.register(
+    "alarm.escalated", Severity.HIGH, "报警超时未确认，已升级", "Alarm unacknowledged, escalated"
+)
+
+
+class AlarmNotFound(LookupError):
+    """No alarm with that id."""
+
+
+class AlarmStateError(ValueError):
+    """The requested step is not allowed from the alarm's current state."""
+
+
+@dataclass(slots=True)
+class _Def:
+    id: int
+    name: str
+    kinds: list[str]
+    device_codes: frozenset[str] | None
+    zone_ids: frozenset[int] | None
+    priority: int
+    schedule: list[dict[str, Any]] | None
+    ack_timeout_s: int | None
+    procedure: str
+
+
+def schedule_active(schedule: list[dict[str, Any]] | None, at: datetime, tz: ZoneInfo) -> bool:
+    """Whether a schedule (``[{"days": [1..7], "start": "HH:MM", "end": "HH:MM"}]``) is on."""
+    if not schedule:
+        return True
+    local = at.astimezone(tz)
+    t = local.time()
+    for window in schedule:
+        days = window.get("days") or [1, 2, 3, 4, 5, 6, 7]
+        start = time.fromisoformat(window.get("start", "00:00"))
+        end = time.fromisoformat(window.get("end", "23:59"))
+        if start <= end:
+            if local.isoweekday() in days and start <= t <= end:
+                return True
+        else:  # a window across midnight belongs to the day it started
+            if (local.isoweekday() in days and t >= start) or (
+                ((local - timedelta(days=1)).isoweekday() in days) and t <= end
+            ):
+                return True
+    return False
+
+
+def alarm_json(a: Alarm, procedure: str = "") -> dict[str, Any]:
+    """An alarm as JSON-ready data."""
+    return {
+        "id": a.id,
+        "definition_id": a.definition_id,
+        "title": a.title,
+        "kind": a.kind,
+        "source": a.source,
+        "device_id": a.device_id,
+        "zone_id": a.zone_id,
+        "site_id": a.site_id,
+        "priority": a.priority,
+        "state": a.state,
+        "created_at": a.created_at.isoformat(),
+        "updated_at": a.updated_at.isoformat(),
+        "last_event_at": a.last_event_at.isoformat(),
+        "event_count": a.event_count,
+        "escalation_level": a.escalation_level,
+        "procedure": procedure,
+    }
+
+
+class AlarmEngine:
+    """Matches stored events to definitions and keeps alarm instances."""
+
+    def __init__(self, timezone: str = "Asia/Shanghai") -> None:
+        self.tz = ZoneInfo(timezone)
+        self._defs: list[_Def] = []
+        self._by_kind: dict[str, list[_Def]] = {}
+        self._open: dict[tuple[int, str], str] = {}
+        self.audit_append: Any = None  # set by the platform: AuditLog.append
+
+    # ------------------------------------------------------------- writer hook
+
+    def load(self, session: Session) -> None:
+        """Cache definitions and the open alarms."""
+        self._load_defs(session)
+        self._open = {
+            (a.definition_id, a.source): a.id
+            for a in session.execute(select(Alarm).where(Alarm.state.in_(OPEN_STATES))).scalars()
+        }
+
+    def _load_defs(self, session: Session) -> None:
+        self._defs = [
+            _Def(
+                d.id,
+                d.name,
+                list(d.kinds),
+                frozenset(d.device_codes) if d.device_codes is not None else None,
+                frozenset(int(z) for z in d.zone_ids) if d.zone_ids is not None else None,
+                d.priority,
+                d.schedule,
+                d.ack_timeout_s,
+                d.procedure,
+            )
+            for d in session.execute(
+                select(AlarmDefinition).where(AlarmDefinition.enabled.is_(True))
+            ).scalars()
+        ]
+        self._by_kind = {}
+
+    def on_changed(self, ctx: WriteContext, topics: set[str]) -> None:
+        """Reload definitions after they were edited."""
+        if "alarm_definitions" in topics:
+            self._load_defs(ctx.session)
+
+    def prepare(self, ctx: WriteContext, events: list[Event]) -> list[Event]:
+        """Nothing to add before insertion."""
+        return []
+
+    def _candidates(self, kind: str) -> list[_Def]:
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = [d for d in self._defs if any(kinds.matches(p, kind) for p in d.kinds)]
+            self._by_kind[kind] = found
+        return found
+
+    def after_insert(self, ctx: WriteContext, events: list[Event]) -> None:
+        """Raise new alarms or attach repeats to the open ones."""
+        for ev in events:
+            for d in self._candidates(ev.kind):
+                if d.device_codes is not None and ev.source not in d.device_codes:
+                    continue
+                if d.zone_ids is not None and ev.zone_id not in d.zone_ids:
+                    continue
+                if not schedule_active(d.schedule, ev.occurred_at, self.tz):
+                    continue
+                self._raise_or_attach(ctx, d, ev)
+
+    def _raise_or_attach(self, ctx: WriteContext, d: _Def, ev: Event) -> None:
+        s = ctx.session
+        now = utcnow()
+        open_id = self._open.get((d.id, ev.source))
+        if open_id is not None:
+            alarm = s.get(Alarm, open_id)
+            if alarm is not None and alarm.state in OPEN_STATES:
+                alarm.event_count += 1
+                alarm.last_event_at = ev.occurred_at
+                alarm.updated_at = now
+                s.add(AlarmEvent(alarm_id=alarm.id, event_id=ev.id))
+                s.flush()
+                ctx.publish("alarms.changed", alarm_json(alarm, d.procedure))
+                return
+        label = kinds.get(ev.kind).zh
+        alarm = Alarm(
+            id=new_id(),
+            definition_id=d.id,
+            site_id=ev.site_id,
+            source=ev.source,
+            device_id=ev.device_id,
+            zone_id=ev.zone_id,
+            kind=ev.kind,
+            title=f"{d.name}：{label}（{ev.source}）"[:300],
+            priority=d.priority,
+            state="new",
+            first_event_id=ev.id,
+            last_event_at=ev.occurred_at,
+            event_count=1,
+            escalation_level=0,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(alarm)
+        s.flush()
+        s.add(AlarmEvent(alarm_id=alarm.id, event_id=ev.id))
+        s.add(
+            AlarmTransition(
+                alarm_id=alarm.id,
+                from_state=None,
+                to_state="new",
+                actor="system",
+                note=f"raised by event {ev.id}",
+                at=now,
+            )
+        )
+        s.flush()
+        self._open[(d.id, ev.source)] = alarm.id
+        ctx.publish("alarms.changed", alarm_json(alarm, d.procedure))
+
+    # ------------------------------------------------------------- handling
+
+    def procedure_of(self, definition_id: int) -> str:
+        """The procedure text of a definition."""
+        return next((d.procedure for d in self._defs if d.id == definition_id), "")
+
+    def transition(
+        self, ctx: WriteContext, alarm_id: str, action: str, actor: str, note: str
+    ) -> dict[str, Any]:
+        """Move an alarm one step of its workflow (in the writer's transaction)."""
+        if action not in ACTIONS:
+            raise AlarmStateError(f"unknown action {action!r}")
+        alarm = ctx.session.get(Alarm, alarm_id)
+        if alarm is None:
+            raise AlarmNotFound(alarm_id)
+        allowed_from, to_state = ACTIONS[action]
+        if alarm.state not in allowed_from:
+            raise AlarmStateError(
+                f"cannot {action} an alarm that is {alarm.state} "
+                f"(allowed from: {', '.join(allowed_from)})"
+            )
+        now = utcnow()
+        ctx.session.add(
+            AlarmTransition(
+                alarm_id=alarm.id,
+                from_state=alarm.state,
+                to_state=to_state,
+                actor=actor,
+                note=note,
+                at=now,
+            )
+        )
+        prev = alarm.state
+        alarm.state = to_state
+        alarm.updated_at = now
+        ctx.session.flush()
+        if to_state in CLOSED_STATES:
+            key = (alarm.definition_id, alarm.source)
+            if self._open.get(key) == alarm.id:
+                del self._open[key]
+
+                def reopen() -> None:
+                    self._open[key] = alarm.id
+
+                ctx.session.info.setdefault("on_rollback", []).append(reopen)
+        if self.audit_append is not None:
+            self.audit_append(
+                ctx,
+                actor,
+                f"alarm.{action}",
+                f"alarm:{alarm.id}",
+                {"from": prev, "to": to_state, "note": note},
+            )
+        data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
+        ctx.publish("alarms.changed", data)
+        return data
+
+    def escalate_due(self, ctx: WriteContext) -> list[str]:
+        """Escalate every alarm left unacknowledged past its definition's limit."""
+        now = utcnow()
+        limits = {d.id: d.ack_timeout_s for d in self._defs if d.ack_timeout_s}
+        if not limits:
+            return []
+        done: list[str] = []
+        rows = ctx.session.execute(
+            select(Alarm).where(Alarm.state == "new", Alarm.definition_id.in_(list(limits)))
+        ).scalars()
+        for alarm in rows:
+            limit = timedelta(seconds=limits[alarm.definition_id])
+            since = alarm.escalated_at or alarm.created_at
+            if now - since < limit:
+                continue
+            alarm.escalation_level += 1
+            alarm.escalated_at = now
+            alarm.priority = max(1, alarm.priority - 1)
+            alarm.updated_at = now
+            note = f"unacknowledged for {int((now - alarm.created_at).total_seconds())} s"
+            ctx.session.add(
+                AlarmTransition(
+                    alarm_id=alarm.id,
+                    from_state="new",
+                    to_state="new",
+                    actor="system",
+                    note=f"escalated to level {alarm.escalation_level}: {note}",
+                    at=now,
+                )
+            )
+            ctx.emit(
+                Event.create(
+                    "alarm.escalated",
+                    alarm.source,
+                    cause=[alarm.first_event_id],
+                    payload={"alarm_id": alarm.id, "level": alarm.escalation_level},
+                )
+            )
+            ctx.publish("alarms.changed", alarm_json(alarm, self.procedure_of(alarm.definition_id)))
+            done.append(alarm.id)
+        return done
+
+
+class Escalator:
+    """Runs the escalation check at a fixed interval."""
+
+    def __init__(self, writer: Writer, engine: AlarmEngine, interval: float) -> None:
+        self.writer = writer
+        self.engine = engine
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Begin checking."""
+        self._task = asyncio.create_task(self._loop(), name="alarm-escalation")
+
+    async def stop(self) -> None:
+        """Stop checking."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.writer.run(self.engine.escalate_due)
+            except Exception:  # database away: the next round retries
+                log.warning("escalation check failed", exc_info=True)

@@ -1,0 +1,68 @@
+"""The event pipeline: submit → durable (group commit) → bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from prometheus_client import Counter
+
+from anfang.core.bus import Bus, InProcessBus
+from anfang.core.events import Event
+from anfang.store.writer import StoredEvent, Writer
+
+log = logging.getLogger(__name__)
+REJECTED = Counter("anfang_events_rejected_total", "Submissions refused", ["reason"])
+
+
+class Pipeline:
+    """Where adapters hand in events; answers only once they are durable."""
+
+    def __init__(self, writer: Writer, bus: Bus) -> None:
+        self.writer = writer
+        self.bus = bus
+        writer.on_committed = self._on_committed
+        self._outq: asyncio.Queue[list[tuple[str, dict[str, Any]]]] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the publisher for buses that publish asynchronously."""
+        if not isinstance(self.bus, InProcessBus):
+            self._outq = asyncio.Queue()
+            self._publisher = asyncio.create_task(self._publish_loop(), name="bus-publisher")
+
+    async def stop(self) -> None:
+        """Stop publishing (after the writer has drained)."""
+        if self._publisher is not None:
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
+
+    async def submit(self, event: Event) -> StoredEvent:
+        """Store one event durably and publish it; raises ``StorageUnavailable``."""
+        return (await self.writer.insert_events([event]))[0]
+
+    async def submit_many(self, events: list[Event]) -> list[StoredEvent]:
+        """Store several events in one write."""
+        return await self.writer.insert_events(events)
+
+    def _on_committed(self, outbox: list[tuple[str, dict[str, Any]]]) -> None:
+        if isinstance(self.bus, InProcessBus):
+            for subject, data in outbox:
+                self.bus.publish_nowait(subject, data)
+        elif self._outq is not None:
+            self._outq.put_nowait(outbox)
+
+    async def _publish_loop(self) -> None:
+        assert self._outq is not None
+        while True:
+            outbox = await self._outq.get()
+            while True:
+                try:
+                    await self.bus.publish_many(outbox)
+                    break
+                except Exception:  # the store holds the truth; keep retrying the bus
+                    log.exception("bus publish failed; retrying")
+                    await asyncio.sleep(0.5)

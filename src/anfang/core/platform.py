@@ -1,0 +1,141 @@
+"""The running platform: storage, writer, bus, pipeline, engines and services together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from anfang.api.users import Throttle, UserService
+from anfang.audit import keys
+from anfang.audit.log import AuditLog
+from anfang.config import Settings
+from anfang.core.alarms import AlarmEngine, Escalator
+from anfang.core.bus import Bus, InProcessBus
+from anfang.core.defaults import DEFAULT_DEFINITIONS
+from anfang.core.devices import DeviceTracker, Supervisor
+from anfang.core.pipeline import Pipeline
+from anfang.store import migrate
+from anfang.store.base import make_engine
+from anfang.store.models import AlarmDefinition
+from anfang.store.writer import WriteContext, Writer
+from anfang.subsystems import load_all
+
+log = logging.getLogger(__name__)
+
+
+def make_bus(settings: Settings) -> Bus:
+    """The configured bus: NATS JetStream when ``bus_url`` is set, else in-process."""
+    if settings.bus_url:
+        from anfang.core.nats_bus import make_bus as make_nats_bus
+
+        return make_nats_bus(settings.bus_url, settings.bus_prefix)
+    return InProcessBus()
+
+
+class Platform:
+    """Everything one anfang instance runs, started and stopped together."""
+
+    def __init__(self, settings: Settings, *, bus: Bus | None = None) -> None:
+        load_all()
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = make_engine(
+            settings.resolved_database_url(), synchronous=settings.sqlite_synchronous
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = Writer(self.engine, batch_max=settings.writer_batch_max)
+        self.bus: Bus = bus or make_bus(settings)
+        self.pipeline = Pipeline(self.writer, self.bus)
+        key_path = settings.resolved_audit_key_file()
+        self.audit = AuditLog(
+            self.writer,
+            keys.load_or_create(key_path),
+            keys.anchor_path(key_path),
+            checkpoint_every=settings.audit_checkpoint_every,
+            checkpoint_seconds=settings.audit_checkpoint_seconds,
+        )
+        self.devices = DeviceTracker()
+        self.alarms = AlarmEngine(settings.site_timezone)
+        self.alarms.audit_append = self.audit.append
+        self.writer.hooks.extend([self.audit, self.devices, self.alarms])
+        self.supervisor = Supervisor(
+            self.writer, self.devices, settings.supervision_interval_seconds
+        )
+        self.escalator = Escalator(self.writer, self.alarms, settings.escalation_interval_seconds)
+        self.users = UserService(
+            self.writer,
+            self.audit,
+            self.read_session,
+            token_ttl=settings.token_ttl_seconds,
+            throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
+        )
+        self.generated_admin_password: str | None = None
+        self.started = False
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading (all writes go through ``writer``)."""
+        with self._sessions() as session:
+            yield session
+
+    async def start(self) -> None:
+        """Migrate, start the writer, bus and engines, seed defaults and the first admin."""
+        await asyncio.to_thread(migrate.upgrade, self.engine)
+        self.writer.start(asyncio.get_running_loop())
+        await self.bus.start()
+        await self.pipeline.start()
+        await self.writer.run(self._seed_definitions)
+        await self._ensure_admin()
+        await self.audit.start()
+        await self.supervisor.start()
+        await self.escalator.start()
+        await self.audit.record("system", "system.start", "", {"version": _version()})
+        self.started = True
+
+    async def stop(self) -> None:
+        """Stop in reverse order; everything acknowledged is already durable."""
+        if not self.started:
+            return
+        self.started = False
+        await self.escalator.stop()
+        await self.supervisor.stop()
+        try:
+            await self.audit.record("system", "system.stop", "", {})
+        except Exception:
+            log.warning("could not record system.stop", exc_info=True)
+        await self.audit.stop()
+        await self.writer.stop()
+        await self.pipeline.stop()
+        await self.bus.close()
+        self.engine.dispose()
+
+    def _seed_definitions(self, ctx: WriteContext) -> None:
+        if ctx.session.scalar(select(AlarmDefinition.id).limit(1)) is not None:
+            return
+        for d in DEFAULT_DEFINITIONS:
+            ctx.session.add(AlarmDefinition(**d))
+        ctx.session.flush()
+        ctx.mark_changed("alarm_definitions")
+
+    async def _ensure_admin(self) -> None:
+        if await self.users.exists():
+            return
+        pw = self.settings.admin_password
+        if pw is None:
+            self.generated_admin_password = secrets.token_urlsafe(12)
+            password = self.generated_admin_password
+        else:
+            password = pw.get_secret_value()
+        await self.users.create("admin", password, "admin", "system", "管理员")
+
+
+def _version() -> str:
+    from anfang import __version__
+
+    return __version__

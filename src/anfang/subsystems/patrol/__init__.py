@@ -1,0 +1,13 @@
+"""电子巡查 electronic guard tour: registration."""
+
+from anfang.core.kinds import Severity as S
+from anfang.subsystems import Subsystem, register
+
+register(
+    Subsystem("patrol", "电子巡查", "Guard tour"),
+    [
+        ("patrol.checkpoint", S.INFO, "巡更打卡", "Checkpoint visited"),
+        ("patrol.missed", S.MEDIUM, "巡更漏检", "Checkpoint missed"),
+        ("patrol.late", S.LOW, "巡更迟到", "Checkpoint late"),
+    ],
+)

@@ -1,0 +1,14 @@
+"""视频安防监控 video surveillance: registration."""
+
+from anfang.core.kinds import Severity as S
+from anfang.subsystems import Subsystem, register
+
+register(
+    Subsystem("video", "视频安防监控", "Video surveillance"),
+    [
+        ("video.loss", S.HIGH, "视频丢失", "Video loss"),
+        ("video.restore", S.INFO, "视频恢复", "Video restored"),
+        ("video.tamper", S.HIGH, "视频遮挡/移位", "Video tamper"),
+        ("video.motion", S.LOW, "移动侦测", "Motion detected"),
+    ],
+)

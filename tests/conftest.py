@@ -1,0 +1,100 @@
+"""Shared fixtures: settings on a temporary data dir, a running app, tokens, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from anfang.api.app import create_app
+from anfang.config import Settings
+from anfang.core.platform import Platform
+
+ADMIN_PASSWORD = "test-admin-password-1"
+PG_ADMIN_URL = os.environ.get(
+    "ANFANG_TEST_PG", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+)
+
+
+def make_settings(tmp: Path, **over: object) -> Settings:
+    """Settings for a test instance under ``tmp``."""
+    base: dict[str, object] = {
+        "data_dir": tmp,
+        "admin_password": ADMIN_PASSWORD,
+        "sqlite_synchronous": "NORMAL",
+        "login_lockout_seconds": 1.0,
+    }
+    base.update(over)
+    return Settings.model_validate(base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh SQLite database in a temporary directory."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def platform(settings: Settings) -> AsyncIterator[Platform]:
+    """A started platform."""
+    plat = Platform(settings)
+    await plat.start()
+    try:
+        yield plat
+    finally:
+        await plat.stop()
+
+
+@pytest.fixture
+async def app_client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process (platform already started)."""
+    app = create_app(platform.settings, platform=platform)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://anfang.test") as c:
+        yield c
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
+    """Log in and return the bearer token."""
+    r = await client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    return token
+
+
+@pytest.fixture
+async def admin_token(app_client: httpx.AsyncClient) -> str:
+    """A bearer token of the first admin."""
+    return await login(app_client, "admin", ADMIN_PASSWORD)
+
+
+def auth(token: str) -> dict[str, str]:
+    """The Authorization header for ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def pg_url(database: str) -> str:
+    """The SQLAlchemy URL of ``database`` on the test PostgreSQL server."""
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{database}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for each backend: a temporary SQLite file, a fresh PostgreSQL db."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'anfang.db'}"
+        return
+    name = f"anfang_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_url(name)
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
