@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -84,17 +85,70 @@ def pg_url(database: str) -> str:
     return f"{base}/{database}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for each backend: a temporary SQLite file, a fresh PostgreSQL db."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'anfang.db'}"
-        return
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """Create a PostgreSQL database for one test and drop it afterwards; yields its URL."""
     name = f"anfang_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
+    with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield pg_url(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for each backend: a temporary SQLite file, a fresh PostgreSQL db."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'anfang.db'}"
+        return
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_db_url() -> Iterator[str]:
+    """A fresh PostgreSQL database only (for behaviour SQLite does not have)."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def live_server(platform: Platform) -> AsyncIterator[str]:
+    """The app served by uvicorn over real TCP in this event loop; yields its base URL."""
+    import asyncio
+
+    import uvicorn
+
+    port = free_port()
+    app = create_app(platform.settings, platform=platform)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from anfang.config import Settings
+from anfang.core.site.cli import import_app
 
 app = typer.Typer(
     help="anfang 安防 — security monitoring centre for residential communities.",
@@ -22,6 +23,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
 console = Console(stderr=True)
 
 PortOpt = Annotated[
@@ -127,3 +129,7 @@ def main() -> None:
         app()
     except BrokenPipeError:
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

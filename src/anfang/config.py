@@ -19,6 +19,8 @@ class Settings(BaseSettings):
         default=None, description="nats://host:port for NATS JetStream; unset: in-process bus"
     )
     bus_prefix: str = "anfang"
+    bus_max_age_seconds: float = Field(default=7 * 86400, gt=0)
+    bus_max_bytes: int = Field(default=1 << 30, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     site_timezone: str = "Asia/Shanghai"

@@ -18,6 +18,7 @@ from anfang.api.routes import ROUTERS
 from anfang.config import Settings
 from anfang.core.kinds import UnknownEventKind
 from anfang.core.platform import Platform
+from anfang.core.site.importer import MAX_IMPORT_BYTES
 from anfang.store.writer import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,17 +28,20 @@ API_ERRORS = Counter("anfang_api_errors_total", "API requests refused", ["status
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413, before reading them whole."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, overrides: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.overrides = overrides or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope.get("path", "")
+        limit = next((n for p, n in self.overrides.items() if path.startswith(p)), self.limit)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         seen = 0
 
@@ -46,20 +50,18 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return msg
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         API_ERRORS.labels("413").inc()
-        resp = JSONResponse(
-            {"detail": f"request body larger than {self.limit} bytes"}, status_code=413
-        )
+        resp = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
         await resp(scope, receive, send)
 
 
@@ -116,7 +118,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     _mount_console(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Import files may be larger than API calls (10 MB plus multipart overhead).
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        overrides={"/api/v1/imports/": MAX_IMPORT_BYTES + 256 * 1024},
+    )
     return app
 
 

@@ -282,7 +282,7 @@ class AlarmEngine:
     def escalate_due(self, ctx: WriteContext) -> list[str]:
         """Escalate every alarm left unacknowledged past its definition's limit."""
         now = utcnow()
-        limits = {d.id: d.ack_timeout_s for d in self._defs if d.ack_timeout_s}
+        limits = {d.id: d.ack_timeout_s for d in self._defs if d.ack_timeout_s is not None}
         if not limits:
             return []
         done: list[str] = []

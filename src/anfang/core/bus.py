@@ -61,6 +61,7 @@ class _LocalSubscription:
         self.pattern = pattern
         self.queue: asyncio.Queue[Message | None] = asyncio.Queue(max_pending)
         self.overflowed = False
+        self.closed = False
 
     def offer(self, msg: Message) -> None:
         try:
@@ -72,6 +73,9 @@ class _LocalSubscription:
             BUS_DROPPED.inc()
 
     async def __anext__(self) -> Message:
+        # The end marker is lost when close() finds the queue full, and is consumed once.
+        if self.closed and self.queue.empty():
+            raise StopAsyncIteration
         msg = await self.queue.get()
         if msg is None:
             raise StopAsyncIteration
@@ -81,6 +85,7 @@ class _LocalSubscription:
         return self
 
     async def close(self) -> None:
+        self.closed = True
         self.bus._subs.discard(self)
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)

@@ -34,7 +34,11 @@ class Pipeline:
             self._publisher = asyncio.create_task(self._publish_loop(), name="bus-publisher")
 
     async def stop(self) -> None:
-        """Stop publishing (after the writer has drained)."""
+        """Stop publishing once every committed outbox went out (after the writer drained)."""
+        if self._outq is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await self._outq.join()
         if self._publisher is not None:
             self._publisher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -62,6 +66,7 @@ class Pipeline:
             while True:
                 try:
                     await self.bus.publish_many(outbox)
+                    self._outq.task_done()
                     break
                 except Exception:  # the store holds the truth; keep retrying the bus
                     log.exception("bus publish failed; retrying")

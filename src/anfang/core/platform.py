@@ -34,7 +34,12 @@ def make_bus(settings: Settings) -> Bus:
     if settings.bus_url:
         from anfang.core.nats_bus import make_bus as make_nats_bus
 
-        return make_nats_bus(settings.bus_url, settings.bus_prefix)
+        return make_nats_bus(
+            settings.bus_url,
+            settings.bus_prefix,
+            max_age_seconds=settings.bus_max_age_seconds,
+            max_bytes=settings.bus_max_bytes,
+        )
     return InProcessBus()
 
 
@@ -87,8 +92,8 @@ class Platform:
     async def start(self) -> None:
         """Migrate, start the writer, bus and engines, seed defaults and the first admin."""
         await asyncio.to_thread(migrate.upgrade, self.engine)
+        await self.bus.start()  # before the writer: a bus that fails leaves nothing running
         self.writer.start(asyncio.get_running_loop())
-        await self.bus.start()
         await self.pipeline.start()
         await self.writer.run(self._seed_definitions)
         await self._ensure_admin()

@@ -178,13 +178,13 @@ class Writer:
         try:
             results, ctx = self._apply(batch)
         except _RETRYABLE as exc:
+            self.healthy = False
+            self._loaded = False
+            WRITE_FAILURES.labels("unavailable").inc()
+            log.error("writer: database unavailable, %d jobs refused", len(batch))
             self._fail_all(
                 batch, StorageUnavailable(f"database unavailable: {getattr(exc, 'orig', exc)!r}")
             )
-            WRITE_FAILURES.labels("unavailable").inc()
-            self.healthy = False
-            self._loaded = False
-            log.error("writer: database unavailable, %d jobs refused", len(batch))
             self.engine.dispose()
             time.sleep(0.2)  # writer thread, not the event loop: back off before retrying
             return

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from anfang.api.routes import alarms, audit, auth, events, stream
+from anfang.core.adapters import http_push_api
+from anfang.core.site import api as site_api
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -12,4 +14,6 @@ ROUTERS: list[APIRouter] = [
     alarms.router,
     stream.router,
     audit.router,
+    site_api.router,
+    http_push_api.router,
 ]

@@ -1,0 +1,1 @@
+"""Vendor-neutral device adapters: pure wire-format cores and their thin transports."""

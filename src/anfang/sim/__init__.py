@@ -1,0 +1,1 @@
+"""Simulated devices and the demo community; they reach anfang only over the network."""

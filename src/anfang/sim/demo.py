@@ -1,0 +1,315 @@
+"""``anfang demo``: the platform, its API and console, and a whole simulated community.
+
+The simulated devices reach the platform only through its HTTP push API, exactly like
+real devices on the community's network would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import uvicorn
+from sqlalchemy import select
+
+from anfang.api.app import create_app
+from anfang.config import Settings
+from anfang.core.platform import Platform
+from anfang.core.site.importer import import_site
+from anfang.core.site.residents import import_residents
+from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
+from anfang.sim.runner import Activity, PayloadFn, SimRunner
+from anfang.store.models import Device, Site
+
+log = logging.getLogger(__name__)
+
+SILENT_DEVICE = "CAM-10"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTempo:
+    """How lively the demo is; tests speed it up."""
+
+    heartbeat_s: float = HEARTBEAT_S
+    silent_after_s: float = 45.0
+    rate: float = 1.0  # multiplies every event rate
+    patrol_step_s: float = 25.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: ``run_demo`` owns Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def seed_if_empty(platform: Platform, community: DemoCommunity) -> bool:
+    """Import the demo community through the site and residents importers if no site exists."""
+
+    def has_site() -> bool:
+        with platform.read_session() as session:
+            return session.execute(select(Site.id).limit(1)).first() is not None
+
+    if await asyncio.to_thread(has_site):
+        return False
+    log.info("demo: empty database, importing the demo community")
+    report = await import_site(platform, orjson.dumps(community.site_file), actor="demo")
+    if report.errors:
+        raise RuntimeError(f"demo site file refused: {report.errors[:3]}")
+    people = await import_residents(
+        platform, community.residents_csv(), "demo-residents.csv", actor="demo"
+    )
+    if people.errors:
+        raise RuntimeError(f"demo residents refused: {people.errors[:3]}")
+    log.info("demo: imported %s and %d residents", report.counts, people.imported)
+    return True
+
+
+def _secrets(platform: Platform, codes: list[str]) -> dict[str, str]:
+    """The stored secrets of the demo's devices (they may differ from a fresh build)."""
+    with platform.read_session() as session:
+        rows = session.execute(
+            select(Device.code, Device.secret).where(
+                Device.code.in_(codes), Device.enabled.is_(True), Device.protocol == "http-push"
+            )
+        ).all()
+    return {code: secret for code, secret in rows if secret}
+
+
+def plan_devices(
+    community: DemoCommunity, runner: SimRunner, secrets: dict[str, str], tempo: DemoTempo
+) -> None:
+    """Add every demo device the database knows to ``runner`` with its behaviour."""
+    names = NameMaker(random.Random(7))
+    people = [(r.name, f"{r.building}{r.unit}{r.room}") for r in community.residents]
+    plates = community.plates or ["苏E12345"]
+    k = tempo.rate
+
+    def person(rng: random.Random) -> dict[str, Any]:
+        who, home = rng.choice(people)
+        return {
+            "person": who,
+            "household": home,
+            "credential": rng.choice(["face", "face", "card", "qr"]),
+            "direction": rng.choice(["in", "out"]),
+        }
+
+    def stranger(rng: random.Random) -> dict[str, Any]:
+        reason = rng.choice(["unknown_card", "expired_pass", "face_not_matched", "blacklist"])
+        return {"credential": rng.choice(["card", "face", "qr"]), "reason": reason}
+
+    def car(rng: random.Random) -> dict[str, Any]:
+        resident = rng.random() < 0.8
+        return {
+            "plate": rng.choice(plates) if resident else _visitor(rng),
+            "resident": resident,
+            "confidence": round(rng.uniform(0.88, 0.995), 3),
+        }
+
+    by_code: dict[str, list[Activity]] = {
+        "GATE-S-P1": [
+            Activity("access.granted", 20 * k, person),
+            Activity("access.denied", 2 * k, stranger),
+        ],
+        "GATE-N-P1": [
+            Activity("access.granted", 6 * k, person),
+            Activity("access.denied", 0.5 * k, stranger),
+        ],
+        "LPR-P1-IN": [
+            Activity("parking.entry", 3 * k, car),
+            Activity("parking.blacklist", 0.1 * k, car),
+        ],
+        "LPR-P1-OUT": [Activity("parking.exit", 3 * k, car)],
+    }
+    by_type: dict[str, list[Activity]] = {
+        "barrier": [Activity("access.granted", 3 * k, car)],
+        # About one forced door every four minutes across the 22 unit doors.
+        "door_reader": [
+            Activity("access.granted", 1 * k, person),
+            Activity("access.door_forced", 0.012 * k, then="access.door_closed", then_after_s=20),
+        ],
+        "camera": [Activity("video.motion", 0.3 * k)],
+    }
+    for dev in community.devices:
+        code = dev["code"]
+        if code not in secrets:
+            continue
+        acts = by_code.get(code) or by_type.get(dev["type"], [])
+        if dev["type"] == "ir_beam":
+            # One intrusion every minute and a half across the 20 perimeter zones.
+            acts = [
+                Activity(
+                    "perimeter.intrusion",
+                    0.034 * k,
+                    _zone_payload(dev.get("zone")),
+                    then="perimeter.restore",
+                    then_after_s=15,
+                )
+            ]
+        silent = tempo.silent_after_s if code == SILENT_DEVICE else None
+        runner.add(
+            code,
+            secrets[code],
+            acts,
+            heartbeat_s=tempo.heartbeat_s,
+            silent_after_s=silent,
+            backoff_max_s=5.0,
+        )
+    route = [d["code"] for d in community.devices if d["type"] == "patrol_point"]
+    runner.spawn(_patrol(runner, route, names.name(), tempo.patrol_step_s), "sim-patrol")
+
+
+def _zone_payload(zone: str | None) -> PayloadFn:
+    def payload(rng: random.Random) -> dict[str, Any]:
+        return {"zone": zone, "detector": "active_infrared", "beam": rng.randint(1, 4)}
+
+    return payload
+
+
+def _visitor(rng: random.Random) -> str:
+    province = rng.choice(["沪A", "浙E", "苏A", "皖A", "苏U"])
+    return province + "".join(rng.choice("0123456789ABCDEFGHJKLMN") for _ in range(5))
+
+
+async def _patrol(runner: SimRunner, route: list[str], guard: str, step_s: float) -> None:
+    """A guard walks the route checkpoint after checkpoint, round after round."""
+    rnd = 0
+    while True:
+        rnd += 1
+        for seq, code in enumerate(route, 1):
+            dev = runner.devices.get(code)
+            if dev is not None and not dev.silent:
+                dev.emit(
+                    "patrol.checkpoint",
+                    {"guard": guard, "route": "夜班A线", "round": rnd, "seq": seq},
+                )
+            await asyncio.sleep(step_s * runner.rng.uniform(0.7, 1.3))
+
+
+async def _report(runner: SimRunner, every_s: float = 60.0) -> None:
+    """Say now and then what the simulated community has delivered."""
+    while True:
+        await asyncio.sleep(every_s)
+        t = runner.totals()
+        pending = sum(d.pending for d in runner.devices.values())
+        log.info(
+            "demo: simulated devices: %d events acknowledged, %d waiting, %d retries, "
+            "%d heartbeats",
+            t.acked,
+            pending,
+            t.retries,
+            t.heartbeats,
+        )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
+
+
+def _client_url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def _wait_answering(base_url: str, serving: asyncio.Task[None]) -> None:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while not serving.done():
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(base_url + "/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    serving.result()  # re-raise why the server stopped
+    raise RuntimeError("the web server stopped before it answered")
+
+
+def _banner(url: str, platform: Platform, seeded: bool, devices: int) -> None:
+    pw = platform.generated_admin_password or "(unchanged: as printed at the first start)"
+    lines = [
+        "=" * 64,
+        "anfang 演示 demo: 锦绣花园 simulated community is running",
+        f"  console 控制台:   {url}/",
+        f"  API docs:         {url}/docs",
+        "  login 用户名:     admin",
+        f"  password 密码:    {pw}",
+        f"  simulated devices: {devices} over HTTP push"
+        + (" (community imported now)" if seeded else ""),
+        f"  {SILENT_DEVICE} goes silent on purpose: watch it turn offline",
+        "  Ctrl-C stops",
+        "=" * 64,
+    ]
+    log.info("\n%s", "\n".join(lines))
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    ready: asyncio.Event | None = None,
+    stop: asyncio.Event | None = None,
+    tempo: DemoTempo | None = None,
+    community: DemoCommunity | None = None,
+) -> None:
+    """Run platform, API and simulated community until Ctrl-C (or ``stop`` is set)."""
+    tempo = tempo or DemoTempo()
+    # One line per simulated request would drown the platform's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    stop = stop or asyncio.Event()
+    platform = Platform(settings)
+    sock = _bind(settings.host, settings.port)  # fail early and clearly if the port is taken
+    community = community or build_demo_site()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                handled.append(sig)
+    runner: SimRunner | None = None
+    server: _Server | None = None
+    serving: asyncio.Task[None] | None = None
+    try:
+        await platform.start()
+        seeded = await seed_if_empty(platform, community)
+        app = create_app(settings, platform=platform)
+        config = uvicorn.Config(app, log_level="info", lifespan="on", access_log=False)
+        server = _Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]), name="demo-http")
+        url = _client_url(settings.host, settings.port)
+        await _wait_answering(url, serving)
+        found = await asyncio.to_thread(_secrets, platform, [d["code"] for d in community.devices])
+        runner = SimRunner(url, seed=11)
+        plan_devices(community, runner, found, tempo)
+        await runner.start()
+        runner.spawn(_report(runner), "sim-report")
+        _banner(url, platform, seeded, len(runner.devices))
+        if ready is not None:
+            ready.set()
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({stopping, serving}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+    finally:
+        log.info("demo: stopping")
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        if runner is not None:
+            await runner.stop(flush_timeout=3.0)
+        if server is not None and serving is not None:
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving
+        sock.close()
+        await platform.stop()

@@ -1,0 +1,90 @@
+// The REST client: bearer token from sessionStorage, 401 anywhere means "log in again".
+
+const SESSION_KEY = "anfang.session";
+const BASE = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail || `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+let onUnauthorized = () => {};
+
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/** {access_token, expires_at, user} or null. */
+export function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY));
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(value) {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+}
+
+export function clearSession() {
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+export function sessionExpired(sess = session()) {
+  if (!sess || !sess.access_token) return true;
+  if (!sess.expires_at) return false;
+  return new Date(sess.expires_at).getTime() <= Date.now();
+}
+
+async function detailOf(response) {
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") return body.detail;
+    return JSON.stringify(body.detail ?? body);
+  } catch {
+    return response.statusText;
+  }
+}
+
+/** Call the API; throws ApiError for non-2xx (after handling 401). */
+export async function api(path, { method = "GET", body, query, auth = true } = {}) {
+  let url = BASE + path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== null && v !== undefined && v !== "") params.set(k, String(v));
+    }
+    const qs = params.toString();
+    if (qs) url += `?${qs}`;
+  }
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const sess = session();
+  if (auth && sess) headers.Authorization = `Bearer ${sess.access_token}`;
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: "no-store",
+  });
+  if (response.status === 401 && auth) {
+    onUnauthorized();
+    throw new ApiError(401, await detailOf(response));
+  }
+  if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+export async function login(username, password) {
+  const data = await api("/auth/token", {
+    method: "POST",
+    body: { username, password },
+    auth: false,
+  });
+  saveSession({ access_token: data.access_token, expires_at: data.expires_at, user: data.user });
+  return data;
+}

@@ -1,0 +1,58 @@
+// Shared client state (kinds, open alarms, devices, site) with a tiny change notifier.
+
+import { lang } from "./i18n.js";
+
+export const OPEN_STATES = new Set(["new", "acknowledged", "dispatched"]);
+
+export const state = {
+  user: null,
+  kinds: new Map(), // kind -> {kind, severity, zh, en}
+  alarms: new Map(), // id -> Alarm (open ones only)
+  devices: new Map(), // id -> Device
+  site: null, // {site, buildings, zones}
+  selectedAlarmId: null,
+};
+
+const listeners = new Map();
+
+export function on(topic, fn) {
+  if (!listeners.has(topic)) listeners.set(topic, new Set());
+  listeners.get(topic).add(fn);
+}
+
+export function emit(topic, payload) {
+  for (const fn of listeners.get(topic) ?? []) fn(payload);
+}
+
+export function kindLabel(kind) {
+  const info = state.kinds.get(kind);
+  if (!info) return kind ?? "—";
+  return (lang() === "en" ? info.en : info.zh) || kind;
+}
+
+/** Priority 1 first; within a priority the longest-waiting alarm first. */
+export function sortedAlarms() {
+  return [...state.alarms.values()].sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      String(a.created_at).localeCompare(String(b.created_at)) ||
+      String(a.id).localeCompare(String(b.id)),
+  );
+}
+
+export function newAlarmCount() {
+  let n = 0;
+  for (const a of state.alarms.values()) if (a.state === "new") n += 1;
+  return n;
+}
+
+/** Device ids and zone ids that have an open alarm (the map blinks them). */
+export function alarmedTargets() {
+  const devices = new Set();
+  const zones = new Set();
+  for (const a of state.alarms.values()) {
+    if (a.device_id !== null && a.device_id !== undefined) devices.add(a.device_id);
+    if (a.zone_id !== null && a.zone_id !== undefined) zones.add(a.zone_id);
+  }
+  return { devices, zones };
+}

@@ -1,0 +1,126 @@
+"""Alarm engine: latching, repeats attach, schedules, escalation, workflow rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from anfang.core.alarms import AlarmStateError, schedule_active
+from anfang.core.events import Event
+from anfang.core.platform import Platform
+from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent
+from anfang.store.writer import WriteContext
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _alarms(p: Platform) -> list[Alarm]:
+    with p.read_session() as s:
+        return list(s.scalars(select(Alarm).order_by(Alarm.id)))
+
+
+async def _step(p: Platform, alarm_id: str, action: str) -> None:
+    await p.writer.run(lambda ctx: p.alarms.transition(ctx, alarm_id, action, "user:t", action))
+
+
+async def test_repeats_attach_to_the_open_alarm_and_restore_does_not_clear(
+    platform: Platform,
+) -> None:
+    for _ in range(3):
+        await platform.pipeline.submit(Event.create("perimeter.intrusion", "PZ-03"))
+    await platform.pipeline.submit(Event.create("perimeter.restore", "PZ-03"))
+    alarms = _alarms(platform)
+    assert len(alarms) == 1
+    assert alarms[0].event_count == 3 and alarms[0].state == "new"
+    with platform.read_session() as s:
+        assert len(list(s.scalars(select(AlarmEvent)))) == 3
+    # another source gets its own alarm
+    await platform.pipeline.submit(Event.create("perimeter.intrusion", "PZ-04"))
+    assert len(_alarms(platform)) == 2
+
+
+async def test_after_resolution_a_new_event_raises_a_new_alarm(platform: Platform) -> None:
+    await platform.pipeline.submit(Event.create("home_alarm.panic", "ACCT-1001"))
+    first = _alarms(platform)[0]
+    await _step(platform, first.id, "acknowledge")
+    await platform.pipeline.submit(Event.create("home_alarm.panic", "ACCT-1001"))
+    assert len(_alarms(platform)) == 1  # still open (acknowledged): attached
+    await _step(platform, first.id, "resolve")
+    await platform.pipeline.submit(Event.create("home_alarm.panic", "ACCT-1001"))
+    alarms = _alarms(platform)
+    assert [a.state for a in alarms] == ["resolved", "new"]
+
+
+async def test_workflow_refuses_skipping_and_reopening(platform: Platform) -> None:
+    await platform.pipeline.submit(Event.create("home_alarm.fire", "ACCT-9"))
+    alarm = _alarms(platform)[0]
+    with pytest.raises(AlarmStateError):
+        await _step(platform, alarm.id, "dispatch")
+    await _step(platform, alarm.id, "acknowledge")
+    await _step(platform, alarm.id, "false_alarm")
+    with pytest.raises(AlarmStateError):
+        await _step(platform, alarm.id, "acknowledge")
+
+
+async def test_info_events_raise_nothing(platform: Platform) -> None:
+    await platform.pipeline.submit(Event.create("access.granted", "GATE-1"))
+    assert _alarms(platform) == []
+
+
+async def test_escalation_of_unacknowledged_alarm(platform: Platform) -> None:
+    def short_limit(ctx: WriteContext) -> None:
+        for d in ctx.session.scalars(select(AlarmDefinition)):
+            d.ack_timeout_s = 0
+        ctx.mark_changed("alarm_definitions")
+
+    await platform.writer.run(short_limit)
+    await platform.pipeline.submit(Event.create("home_alarm.burglary", "ACCT-7"))
+    before = _alarms(platform)[0]
+    escalated = await platform.writer.run(platform.alarms.escalate_due)
+    assert escalated == [before.id]
+    after = _alarms(platform)[0]
+    assert after.escalation_level == 1 and after.priority == before.priority - 1
+    await _step(platform, after.id, "acknowledge")
+    assert await platform.writer.run(platform.alarms.escalate_due) == []
+
+
+async def test_definition_schedule_and_device_filter(platform: Platform) -> None:
+    def only_night_gate7(ctx: WriteContext) -> None:
+        for d in ctx.session.scalars(select(AlarmDefinition)):
+            d.enabled = False
+        ctx.session.add(
+            AlarmDefinition(
+                name="夜间门禁拒绝",
+                kinds=["access.denied"],
+                device_codes=["GATE-7"],
+                priority=4,
+                schedule=[{"days": [1, 2, 3, 4, 5, 6, 7], "start": "22:00", "end": "06:00"}],
+            )
+        )
+        ctx.mark_changed("alarm_definitions")
+
+    await platform.writer.run(only_night_gate7)
+    night = datetime(2026, 11, 23, 23, 30, tzinfo=TZ)
+    day = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
+    await platform.pipeline.submit(Event.create("access.denied", "GATE-7", occurred_at=day))
+    await platform.pipeline.submit(Event.create("access.denied", "GATE-8", occurred_at=night))
+    assert _alarms(platform) == []
+    await platform.pipeline.submit(Event.create("access.denied", "GATE-7", occurred_at=night))
+    assert len(_alarms(platform)) == 1
+
+
+def test_schedule_windows() -> None:
+    weekdays_9_to_5 = [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "17:00"}]
+    monday_noon = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+    sunday_noon = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+    assert schedule_active(weekdays_9_to_5, monday_noon, TZ)
+    assert not schedule_active(weekdays_9_to_5, sunday_noon, TZ)
+    overnight_fri = [{"days": [5], "start": "22:00", "end": "06:00"}]
+    sat_3am = datetime(2026, 11, 28, 3, 0, tzinfo=TZ)
+    sun_3am = datetime(2026, 11, 29, 3, 0, tzinfo=TZ)
+    assert schedule_active(overnight_fri, sat_3am, TZ)
+    assert not schedule_active(overnight_fri, sun_3am, TZ)
+    assert schedule_active(None, sun_3am, TZ)

@@ -1,0 +1,226 @@
+"""The console in Debian's Chromium against the real ``anfang serve``: live alarms, keys, i18n."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD
+from tests.web.conftest import Server
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 15_000
+
+
+class Console:
+    """One browser tab on the console, recording every URL it asks for."""
+
+    def __init__(self, page: Any, server: Server) -> None:
+        self.page = page
+        self.server = server
+        self.urls: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda req: self.urls.append(req.url))
+        page.on("websocket", lambda ws: self.urls.append(ws.url))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.set_default_timeout(WAIT_MS)
+
+    def login(self) -> None:
+        self.page.goto(self.server.base_url + "/")
+        self.page.fill("#login-username", "admin")
+        self.page.fill("#login-password", ADMIN_PASSWORD)
+        self.page.click("#login-submit")
+        self.page.wait_for_selector("#app:not([hidden])")
+        self.page.wait_for_selector('#ws-state[data-state="online"]')
+
+    def token(self) -> str:
+        token: str = self.page.evaluate(
+            "JSON.parse(sessionStorage.getItem('anfang.session')).access_token"
+        )
+        return token
+
+    def handle(self, key: str, note: str) -> None:
+        """Press an action key, type the note, confirm with Enter."""
+        self.page.keyboard.press(key)
+        self.page.wait_for_selector("#action-dialog[open]")
+        self.page.keyboard.type(note)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_selector("#action-dialog:not([open])", state="attached")
+
+
+@pytest.fixture
+def console(browser: Any, server: Server) -> Iterator[Console]:
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    c = Console(page, server)
+    try:
+        yield c
+        # A closed LAN: everything the page loaded or connected to is the anfang server.
+        host = server.base_url.removeprefix("http://")
+        off_host = [u for u in c.urls if not u.startswith((f"http://{host}/", f"ws://{host}/"))]
+        assert c.urls and not off_host, off_host
+        assert not c.errors, c.errors
+    finally:
+        context.close()
+
+
+def submit(server: Server, kind: str, source: str) -> None:
+    with server.client(server.admin_token()) as api:
+        r = api.post("/api/v1/events", json={"kind": kind, "source": source, "payload": {"n": 1}})
+        assert r.status_code == 201, r.text
+
+
+def alarm_of(server: Server, source: str) -> dict[str, Any]:
+    with server.client(server.admin_token()) as api:
+        r = api.get("/api/v1/alarms", params={"source": source})
+        r.raise_for_status()
+        items: list[dict[str, Any]] = r.json()["items"]
+        assert len(items) == 1, items
+        with server.client(server.admin_token()) as api2:
+            full = api2.get(f"/api/v1/alarms/{items[0]['id']}")
+            full.raise_for_status()
+            detail: dict[str, Any] = full.json()
+            return detail
+
+
+def test_live_alarm_is_handled_with_the_keyboard(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    console.login()
+    page.evaluate("window.__sameDocument = true")
+    tones_before = int(page.evaluate("document.documentElement.dataset.tones || '0'"))
+
+    submit(console.server, "perimeter.intrusion", "PIR-WEST-07")
+    item = page.locator('#alarm-list li.alarm[data-state="new"]', has_text="PIR-WEST-07")
+    item.wait_for()
+    item.click()
+    page.wait_for_selector("#detail-title")
+    assert "周界入侵" in page.inner_text("#detail")
+    page.wait_for_function(f"Number(document.documentElement.dataset.tones) > {tones_before}")
+    page.screenshot(path=str(tmp_path / "console-new-alarm.png"))
+
+    # Esc cancels: nothing changes on the server.
+    page.keyboard.press("d")
+    page.wait_for_selector("#action-dialog[open]")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#action-dialog:not([open])", state="attached")
+    assert alarm_of(console.server, "PIR-WEST-07")["state"] == "new"
+
+    console.handle("a", "已看到画面，派人核实")
+    page.wait_for_selector('#detail-state:text("已确认")')
+    alarm = alarm_of(console.server, "PIR-WEST-07")
+    assert alarm["state"] == "acknowledged"
+    assert alarm["transitions"][-1]["note"] == "已看到画面，派人核实"
+    assert alarm["transitions"][-1]["actor"] == "user:admin"
+
+    console.handle("r", "野猫触发，已复位")
+    item.wait_for(state="detached")
+    alarm = alarm_of(console.server, "PIR-WEST-07")
+    assert alarm["state"] == "resolved"
+    assert alarm["transitions"][-1]["note"] == "野猫触发，已复位"
+
+    # A new alarm cannot be closed before someone acknowledged it: the server's 409 shows.
+    submit(console.server, "perimeter.intrusion", "PIR-EAST-02")
+    second = page.locator("#alarm-list li.alarm", has_text="PIR-EAST-02")
+    second.click()
+    page.wait_for_selector('#detail-title:has-text("PIR-EAST-02")')
+    console.handle("f", "树枝晃动")
+    page.wait_for_selector('.toast.error:text("当前状态不允许该操作")')
+    assert alarm_of(console.server, "PIR-EAST-02")["state"] == "new"
+
+    # Acknowledged, F closes it as a false alarm; the queue follows without a reload.
+    console.handle("a", "")
+    page.wait_for_selector('#detail-state:text("已确认")')
+    console.handle("f", "树枝晃动")
+    second.wait_for(state="detached")
+    assert alarm_of(console.server, "PIR-EAST-02")["state"] == "false_alarm"
+    assert page.evaluate("window.__sameDocument") is True
+
+    rows = page.locator("#event-rows tr", has_text="PIR-EAST-02")
+    rows.first.wait_for()
+
+
+def test_help_and_language_switch(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    console.login()
+    assert page.inner_text("#queue-title") == "告警队列"
+    page.keyboard.press("?")
+    page.wait_for_selector("#help-dialog[open]")
+    assert "确认告警" in page.inner_text("#help-dialog")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#help-dialog:not([open])", state="attached")
+
+    page.click("#lang")
+    page.wait_for_function("document.querySelector('#queue-title').textContent === 'Alarm queue'")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.inner_text("#tab-events").endswith("Event log")
+    assert page.evaluate("localStorage.getItem('anfang.lang')") == "en"
+    page.screenshot(path=str(tmp_path / "console-en.png"))
+
+    # Remembered across a reload (the token survives in sessionStorage, too).
+    page.reload()
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.inner_text("#queue-title") == "Alarm queue"
+    page.keyboard.press("l")
+    page.wait_for_function("document.querySelector('#queue-title').textContent === '告警队列'")
+    assert page.evaluate("localStorage.getItem('anfang.lang')") == "zh-CN"
+
+
+def test_expired_token_returns_to_login(console: Console) -> None:
+    page = console.page
+    console.login()
+    with console.server.client(console.token()) as api:
+        assert api.post("/api/v1/auth/logout").status_code == 204
+    # The next request with the revoked token is refused: back to the login form.
+    page.fill("#ev-source", "nobody")
+    page.press("#ev-source", "Enter")
+    page.wait_for_selector("#login-view:not([hidden])")
+    assert page.inner_text("#login-message") == "登录已过期，请重新登录"
+    assert page.evaluate("sessionStorage.getItem('anfang.session')") is None
+
+
+def test_bad_password_is_refused(console: Console) -> None:
+    page = console.page
+    page.goto(console.server.base_url + "/")
+    page.fill("#login-username", "admin")
+    page.fill("#login-password", "wrong-password")
+    page.click("#login-submit")
+    page.wait_for_selector('#login-message:text("用户名或密码错误")')
+    assert page.is_hidden("#app")
+
+
+def test_device_list_and_site_map_follow_device_states(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    console.login()
+    page.keyboard.press("2")
+    rows = page.locator("#device-rows tr[data-id]")
+    rows.nth(4).wait_for()
+    assert rows.count() == 5
+    assert "北墙西红外对射" in page.inner_text("#device-table")
+    assert page.inner_text('#device-rows tr:has-text("PIR-Z1") .dstate') == "未知"
+
+    # A tamper from the detector: the list turns it red live, and its alarm blinks on the map.
+    submit(console.server, "device.tamper", "PIR-Z1")
+    page.wait_for_selector('#device-rows tr[data-state="tamper"]:has-text("PIR-Z1")')
+    page.select_option("#dev-state", "tamper")
+    page.wait_for_function("document.querySelectorAll('#device-rows tr[data-id]').length === 1")
+    page.select_option("#dev-state", "")
+
+    page.keyboard.press("3")
+    page.wait_for_selector("#map-svg")
+    assert page.locator("#map-svg circle.device").count() == 4
+    assert page.locator("#map-svg polyline.zone").count() == 2
+    assert "1号楼" in (page.text_content("#map-svg") or "")
+    assert "1 台设备未标注位置" in page.inner_text("#map-note")
+    page.wait_for_selector("#map-svg circle.device.alarm.ds-tamper")
+    page.wait_for_selector("#map-svg polyline.zone.alarm", state="attached")
+    page.screenshot(path=str(tmp_path / "console-map.png"))
+
+    page.click('#map-svg circle.device[data-state="unknown"] >> nth=0', force=True)
+    page.wait_for_selector("#map-device")
+    assert "未知" in page.inner_text("#map-info")
+    page.click("#map-svg circle.device.alarm", force=True)
+    page.wait_for_selector('#map-info:has-text("PIR-Z1")')
+    assert "防拆" in page.inner_text("#map-info")
