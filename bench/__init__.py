@@ -1,0 +1,1 @@
+"""Benchmarks of anfang and their recorded results (see docs/benchmarks.md)."""
