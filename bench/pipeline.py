@@ -44,7 +44,6 @@ from bench.common import RESULTS_DIR, load_average, metadata, write_results
 from bench.pipeline_load import (
     KIND,
     GcProbe,
-    LingeringQueue,
     LoadGenerator,
     cpu_delta,
     cpu_snapshot,
@@ -68,13 +67,13 @@ class Options:
     seconds: float = 10.0
     warmup: float = 3.0
     adapters: int = 200
+    mode: str = "task-per-event"
     max_p99_ms: float = 50.0
     min_delivered: float = 0.95
     sqlite_synchronous: str = "FULL"
     compression: str | None = "deflate"
     drain_timeout: float = 60.0
-    gc_freeze: bool = False
-    writer_linger_ms: float = 0.0
+    writer_linger_ms: float | None = None
     pg_admin_url: str = PG_ADMIN_URL
     out: Path = field(default=RESULTS_DIR)
     quiet: bool = False
@@ -138,22 +137,20 @@ async def run_step(
                     "admin_password": ADMIN_PASSWORD,
                     "database_url": url,
                     "sqlite_synchronous": opts.sqlite_synchronous,
+                    **(
+                        {"writer_linger_ms": opts.writer_linger_ms}
+                        if opts.writer_linger_ms is not None
+                        else {}
+                    ),
                 }
             )
             platform = Platform(settings)
-            if opts.writer_linger_ms > 0:
-                platform.writer._queue = LingeringQueue(opts.writer_linger_ms / 1000)
-            await platform.start()
-            if opts.gc_freeze:
-                # Experiment, not anfang's behaviour: keep start-up objects out of
-                # every later full collection (see docs/benchmarks.md).
-                gc.freeze()
+            await platform.start()  # which gc.freeze()s what start-up made, as in production
             try:
                 return await _measure(backend, rate, opts, platform, progress, task)
             finally:
                 await platform.stop()
-                if opts.gc_freeze:
-                    gc.unfreeze()
+                gc.unfreeze()  # the next step starts a fresh platform
 
 
 async def _measure(
@@ -187,7 +184,7 @@ async def _measure(
         # pay it now, not inside the measured window.
         await scrape_metrics(http)
         total = int(rate * (opts.warmup + opts.seconds))
-        gen = LoadGenerator(platform.pipeline, rate, total, opts.adapters, run_id)
+        gen = LoadGenerator(platform.pipeline, rate, total, opts.adapters, run_id, opts.mode)
         start = time.time_ns() + 300_000_000
         w0, w1 = start + int(opts.warmup * 1e9), start + int((opts.warmup + opts.seconds) * 1e9)
         loader = asyncio.create_task(gen.run(start))
@@ -309,12 +306,20 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per step")
     p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     p.add_argument("--adapters", type=int, default=200, help="distinct event sources")
+    p.add_argument(
+        "--mode",
+        choices=("connections", "task-per-event"),
+        default="task-per-event",
+        help="one task per event (default) or one task per adapter awaiting each answer",
+    )
     p.add_argument("--max-p99-ms", type=float, default=50.0)
     p.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL", "EXTRA"], default="FULL")
     p.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
-    p.add_argument("--gc-freeze", action="store_true", help="experiment: gc.freeze() at start")
     p.add_argument(
-        "--writer-linger-ms", type=float, default=0.0, help="experiment: writer waits this long"
+        "--writer-linger-ms",
+        type=float,
+        default=None,
+        help="group-commit wait (default: the setting's default)",
     )
     p.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where result files go")
@@ -332,10 +337,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         seconds=a.seconds,
         warmup=a.warmup,
         adapters=a.adapters,
+        mode=a.mode,
         max_p99_ms=a.max_p99_ms,
         sqlite_synchronous=a.sqlite_synchronous,
         compression=None if a.no_compression else "deflate",
-        gc_freeze=a.gc_freeze,
         writer_linger_ms=a.writer_linger_ms,
         pg_admin_url=a.pg_admin_url,
         out=a.out,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import queue
 import threading
 import time
 from array import array
@@ -26,10 +25,16 @@ KIND = "access.granted"
 class LoadGenerator:
     """Many adapters submitting events on an open-loop schedule.
 
-    Event ``seq`` is due at ``start_ns + seq / rate``; it is submitted then (or as soon as
-    the loop gets to it) in its own task, whether or not earlier ones are durable yet, and
-    its payload carries the due instant as ``t``. A slow system therefore shows up as
-    latency and backlog, never as a quietly lower offered rate.
+    Event ``seq`` is due at ``start_ns + seq / rate`` and its payload carries that due
+    instant as ``t``, so a slow system shows up as latency and backlog, never as a
+    quietly lower offered rate. Two ways to submit (``mode``):
+
+    - ``task-per-event`` (default): every event submitted in a task of its own when due,
+      whether or not earlier ones are answered.
+    - ``connections``: one task per adapter, as a receiver has one task per
+      device connection; adapter *k* owns events *k*, *k+A*, … and sends each when due,
+      one at a time, awaiting its acknowledgement as a panel awaits its ACK. If answers
+      are late, the adapter's next events are late too, and that shows as latency.
     """
 
     pipeline: Pipeline
@@ -37,6 +42,7 @@ class LoadGenerator:
     total: int
     adapters: int
     run_id: str
+    mode: str = "task-per-event"
     scheduled: array[int] = field(default_factory=lambda: array("q"))
     acked_at: array[int] = field(default_factory=lambda: array("q"))
     lag_ns: array[int] = field(default_factory=lambda: array("q"))
@@ -56,6 +62,9 @@ class LoadGenerator:
 
     async def run(self, start_ns: int) -> None:
         """Submit ``total`` events at ``rate`` per second from ``start_ns`` on."""
+        if self.mode == "connections":
+            await self._run_connections(start_ns)
+            return
         loop = asyncio.get_running_loop()
         sources = [f"bench-{i:04d}" for i in range(self.adapters)]
         interval = 1e9 / self.rate
@@ -77,6 +86,28 @@ class LoadGenerator:
                 # uvloop rounds timers to whole milliseconds (0.5 ms becomes 0 and the
                 # generator would spin), so tick at most once a millisecond.
                 await asyncio.sleep(max(0.001, (next_ns - time.time_ns()) / 1e9))
+
+    async def _run_connections(self, start_ns: int) -> None:
+        interval = 1e9 / self.rate
+
+        async def adapter(k: int) -> None:
+            source = f"bench-{k:04d}"
+            for seq in range(k, self.total, self.adapters):
+                sched = start_ns + int(seq * interval)
+                wait = (sched - time.time_ns()) / 1e9
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                else:
+                    self.lag_ns.append(-int(wait * 1e9))
+                self.submitted += 1
+                await self._submit(seq, sched, source)
+
+        loop = asyncio.get_running_loop()
+        for k in range(min(self.adapters, self.total)):
+            task = loop.create_task(adapter(k))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await asyncio.gather(*list(self._tasks))
 
     async def drain(self, within: float) -> bool:
         """Wait until every submission is answered; ``False`` if ``within`` seconds ran out."""
@@ -102,26 +133,6 @@ async def loop_lag_probe(samples: list[tuple[int, float]], period: float = 0.01)
         t0 = time.perf_counter()
         await asyncio.sleep(period)
         samples.append((time.time_ns(), (time.perf_counter() - t0 - period) * 1000))
-
-
-class LingeringQueue(queue.SimpleQueue[Any]):
-    """Experiment: the writer's queue, made to wait ``linger`` s after a batch's first job.
-
-    Not what anfang does: it shows what fewer, larger group commits would buy (the
-    writer then spends less of the shared GIL on per-batch overhead). The wait happens
-    on the writer thread, which holds no GIL while sleeping.
-    """
-
-    def __init__(self, linger: float) -> None:
-        super().__init__()
-        self.linger = linger
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        """The writer's blocking first ``get`` of a batch, then a short wait for more."""
-        item = super().get(block, timeout)
-        if block and type(item) is not object:  # the writer's stop marker is a bare object
-            time.sleep(self.linger)
-        return item
 
 
 class GcProbe:

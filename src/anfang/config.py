@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     audit_checkpoint_seconds: float = Field(default=1.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     writer_batch_max: int = Field(default=4000, ge=1)
+    writer_linger_ms: float = Field(
+        default=2.0, ge=0, le=50, description="wait this long to gather a bigger group commit"
+    )
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
     login_max_failures: int = Field(default=5, ge=1)

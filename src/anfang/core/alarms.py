@@ -195,7 +195,11 @@ class AlarmEngine:
             device_id=ev.device_id,
             zone_id=ev.zone_id,
             kind=ev.kind,
-            title=f"{d.name}：{label}（{ev.source}）"[:300],
+            title=(
+                f"{label}（{ev.source}）"
+                if label == d.name
+                else f"{d.name}：{label}（{ev.source}）"
+            )[:300],
             priority=d.priority,
             state="new",
             first_event_id=ev.id,

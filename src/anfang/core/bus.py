@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +33,9 @@ class Subscription(Protocol):
 
     def __aiter__(self) -> AsyncIterator[Message]: ...
 
+    async def batch(self, limit: int) -> list[Message]:
+        """Wait for the next message, then take up to ``limit`` already waiting ([] at end)."""
+
     async def close(self) -> None:
         """Stop receiving."""
 
@@ -53,6 +57,10 @@ class Bus(Protocol):
 
     async def subscribe(self, pattern: str, *, max_pending: int = 100_000) -> Subscription:
         """Receive every message whose subject matches ``pattern`` from now on."""
+
+
+# Subjects and patterns are few and repeat at every event: remember each answer.
+_matches = functools.lru_cache(maxsize=65536)(matches)
 
 
 class _LocalSubscription:
@@ -84,6 +92,22 @@ class _LocalSubscription:
     def __aiter__(self) -> _LocalSubscription:
         return self
 
+    async def batch(self, limit: int) -> list[Message]:
+        """The next message and up to ``limit`` - 1 more already queued; ``[]`` once closed."""
+        try:
+            first = await self.__anext__()
+        except StopAsyncIteration:
+            return []
+        out = [first]
+        q = self.queue
+        while len(out) < limit and not q.empty():
+            msg = q.get_nowait()
+            if msg is None:
+                self.closed = True
+                break
+            out.append(msg)
+        return out
+
     async def close(self) -> None:
         self.closed = True
         self.bus._subs.discard(self)
@@ -109,7 +133,7 @@ class InProcessBus:
         """Publish without awaiting (used from loop callbacks)."""
         msg = Message(subject, data)
         for sub in self._subs:
-            if matches(sub.pattern, subject):
+            if _matches(sub.pattern, subject):
                 sub.offer(msg)
 
     async def publish(self, subject: str, data: dict[str, Any]) -> None:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ulid import ULID
-
 from anfang.core import kinds
 from anfang.store.base import utcnow
 
+# IDs need uniqueness and order, not secrecy, so random.getrandbits is enough; ULID text
+# (Crockford base32) is built ten bits at a time from a table: ~2 µs an id, where
+# python-ulid takes 8 µs (measured in bench/pipeline, where it mattered).
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+_SHIFTS = range(120, -10, -10)
+
 
 def new_id() -> str:
-    """A new sortable identifier (ULID, 26 characters)."""
-    return str(ULID())
+    """A new sortable identifier: a ULID (48-bit milliseconds, 80 random bits), 26 chars."""
+    value = (time.time_ns() // 1_000_000) << 80 | random.getrandbits(80)
+    return "".join([_PAIRS[(value >> s) & 1023] for s in _SHIFTS])
 
 
 @dataclass(slots=True)
@@ -91,7 +99,11 @@ class Event:
         }
 
     def to_json(self) -> dict[str, Any]:
-        """The event as JSON-ready data (API, bus and WebSocket)."""
+        """The event as data for orjson (API, bus and WebSocket).
+
+        Times stay ``datetime`` objects: orjson writes them as RFC 3339 in C, which on
+        the hot path is cheaper than ``isoformat`` here.
+        """
         return {
             "id": self.id,
             "kind": self.kind,
@@ -100,8 +112,8 @@ class Event:
             "site_id": self.site_id,
             "device_id": self.device_id,
             "zone_id": self.zone_id,
-            "occurred_at": self.occurred_at.isoformat(),
-            "received_at": self.received_at.isoformat(),
+            "occurred_at": self.occurred_at,
+            "received_at": self.received_at,
             "payload": self.payload,
             "media": self.media,
             "cause": self.cause,

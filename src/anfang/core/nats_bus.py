@@ -80,12 +80,22 @@ class _NatsSubscription:
         self._bus = bus
         self._psub = psub
         self._closed = False
+        self._iter: AsyncIterator[Message] | None = None
 
     async def __aiter__(self) -> AsyncIterator[Message]:
         async for msg in self._psub.messages:
             decoded = _decode(msg, self._bus.wire_prefix_len)
             if decoded is not None:
                 yield decoded
+
+    async def batch(self, limit: int) -> list[Message]:
+        """The next message ([] once closed); NATS hands them over one at a time."""
+        if self._iter is None:
+            self._iter = aiter(self)
+        try:
+            return [await anext(self._iter)]
+        except StopAsyncIteration:
+            return []
 
     async def close(self) -> None:
         """Stop receiving and remove the server-side consumer."""

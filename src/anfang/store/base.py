@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def utcnow() -> datetime:
@@ -17,29 +17,52 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_epoch_us(value: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime (how SQLite stores times)."""
+    return (value - EPOCH) // _MICROSECOND
+
+
+def from_epoch_us(value: int) -> datetime:
+    """The aware UTC datetime of a microsecond count."""
+    return EPOCH + timedelta(microseconds=value)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware.
 
-    SQLite has no time-zone type, so naive values are normalised to UTC on the way in
-    and tagged UTC on the way out; naive datetimes from callers are refused.
+    PostgreSQL keeps it as ``timestamptz``. SQLite, which has no time type, keeps whole
+    microseconds since the epoch: exact, ordered, and about six times cheaper to write
+    than text (bench/pipeline). Naive datetimes from callers are refused.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime refused: anfang stores timezone-aware times only")
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return to_epoch_us(value)
+        return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, int):
+            return from_epoch_us(value)
+        if not isinstance(value, datetime):
+            raise TypeError(f"unexpected stored time {value!r}")
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -59,8 +82,14 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, synchronous: str = "FULL", echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(
+    url: str, *, synchronous: str = "FULL", echo: bool = False, wal_autocheckpoint: int = 1000
+) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    ``wal_autocheckpoint=0`` leaves WAL checkpoints to the caller (the writer runs them
+    on a thread of their own, so that no commit pays for one).
+    """
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -78,6 +107,7 @@ def make_engine(url: str, *, synchronous: str = "FULL", echo: bool = False) -> E
             cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
             cur.close()
 
     return engine

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
+from anfang.store.fast_insert import EventInserter
 from anfang.store.models import EventRow
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,12 @@ class Writer:
         engine: Engine,
         *,
         batch_max: int = 4000,
+        linger: float = 0.0,
         on_committed: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.batch_max = batch_max
+        self.linger = linger
         self.hooks: list[WriterHook] = []
         self.on_committed = on_committed
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -124,6 +127,7 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loaded = False
         self.healthy = True
+        self._inserter = EventInserter(engine.dialect.name)
 
     # ----------------------------------------------------------------- public API
 
@@ -161,6 +165,10 @@ class Writer:
             first = self._queue.get()
             if first is _STOP:
                 break
+            if self.linger:
+                # Like PostgreSQL's commit_delay: a short wait lets one commit carry more
+                # jobs; each batch has a fixed cost that would otherwise eat the GIL.
+                time.sleep(self.linger)
             batch: list[_Job] = [first]
             while len(batch) < self.batch_max:
                 try:
@@ -278,7 +286,7 @@ class Writer:
         for hook in self.hooks:
             fresh.extend(hook.prepare(ctx, fresh))
         if fresh:
-            ctx.session.execute(insert(EventRow), [ev.row() for ev in fresh])
+            self._inserter.insert(ctx.session.connection(), fresh)
             EVENTS_STORED.inc(len(fresh))
         for ev in fresh:
             ctx.publish(f"events.{ev.kind}", ev.to_json())

@@ -39,39 +39,29 @@ async def stream(ws: WebSocket, token: str = "") -> None:
         return
     CLIENTS.inc()
     sub = await platform.bus.subscribe(">")
-    pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
-    async def pump() -> None:
-        async for msg in sub:
-            out = to_message(msg)
-            if out is not None:
-                pending.put_nowait(out)
+    async def send_all() -> None:
+        while messages := await sub.batch(MAX_BATCH):
+            items = [out for out in map(to_message, messages) if out is not None]
+            if items:
+                payload = items[0] if len(items) == 1 else {"type": "batch", "items": items}
+                await ws.send_text(orjson.dumps(payload).decode())
 
     async def watch_close() -> None:
         with contextlib.suppress(WebSocketDisconnect):
             while True:
                 await ws.receive_text()
 
-    pumper = asyncio.create_task(pump())
+    sender = asyncio.create_task(send_all())
     closer = asyncio.create_task(watch_close())
     try:
-        while not closer.done():
-            getter = asyncio.create_task(pending.get())
-            done, _ = await asyncio.wait({getter, closer}, return_when=asyncio.FIRST_COMPLETED)
-            if getter not in done:
-                getter.cancel()
-                break
-            items = [getter.result()]
-            while len(items) < MAX_BATCH and not pending.empty():
-                items.append(pending.get_nowait())
-            payload = items[0] if len(items) == 1 else {"type": "batch", "items": items}
-            await ws.send_text(orjson.dumps(payload).decode())
+        await asyncio.wait({sender, closer}, return_when=asyncio.FIRST_COMPLETED)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         CLIENTS.dec()
         await sub.close()
-        for t in (pumper, closer):
+        for t in (sender, closer):
             t.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await t
