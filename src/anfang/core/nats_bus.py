@@ -139,6 +139,13 @@ class DurableSubscription:
     def __aiter__(self) -> DurableSubscription:
         return self
 
+    async def batch(self, limit: int) -> list[Message]:
+        """The next message, acknowledging the one before ([] once closed)."""
+        try:
+            return [await self.__anext__()]
+        except StopAsyncIteration:
+            return []
+
     async def ack(self) -> None:
         """Acknowledge the message last handed out (no-op when there is none)."""
         msg, self._current = self._current, None
