@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.conftest import Server
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 
 
 class Console:
@@ -98,7 +100,9 @@ def test_live_alarm_is_handled_with_the_keyboard(console: Console, tmp_path: Pat
     item.click()
     page.wait_for_selector("#detail-title")
     assert "周界入侵" in page.inner_text("#detail")
-    page.wait_for_function(f"Number(document.documentElement.dataset.tones) > {tones_before}")
+    page.wait_for_function(
+        "n => Number(document.documentElement.dataset.tones) > n", arg=tones_before
+    )
     page.screenshot(path=str(tmp_path / "console-new-alarm.png"))
 
     # Esc cancels: nothing changes on the server.
@@ -153,7 +157,7 @@ def test_help_and_language_switch(console: Console, tmp_path: Path) -> None:
     page.wait_for_selector("#help-dialog:not([open])", state="attached")
 
     page.click("#lang")
-    page.wait_for_function("document.querySelector('#queue-title').textContent === 'Alarm queue'")
+    expect(page.locator("#queue-title")).to_have_text("Alarm queue")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.inner_text("#tab-events").endswith("Event log")
     assert page.evaluate("localStorage.getItem('anfang.lang')") == "en"
@@ -164,7 +168,7 @@ def test_help_and_language_switch(console: Console, tmp_path: Path) -> None:
     page.wait_for_selector("#app:not([hidden])")
     assert page.inner_text("#queue-title") == "Alarm queue"
     page.keyboard.press("l")
-    page.wait_for_function("document.querySelector('#queue-title').textContent === '告警队列'")
+    expect(page.locator("#queue-title")).to_have_text("告警队列")
     assert page.evaluate("localStorage.getItem('anfang.lang')") == "zh-CN"
 
 
@@ -205,7 +209,7 @@ def test_device_list_and_site_map_follow_device_states(console: Console, tmp_pat
     submit(console.server, "device.tamper", "PIR-Z1")
     page.wait_for_selector('#device-rows tr[data-state="tamper"]:has-text("PIR-Z1")')
     page.select_option("#dev-state", "tamper")
-    page.wait_for_function("document.querySelectorAll('#device-rows tr[data-id]').length === 1")
+    expect(rows).to_have_count(1)
     page.select_option("#dev-state", "")
 
     page.keyboard.press("3")
