@@ -1,4 +1,4 @@
-"""End-to-end through the app: log in, submit an event, see the alarm, handle it."""
+"""Alarm routes end to end: an event raises an alarm, which is handled step by step."""
 
 from __future__ import annotations
 

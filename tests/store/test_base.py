@@ -1,0 +1,48 @@
+"""Portable types: aware datetimes only, exact round trip on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
+
+from anfang.store import migrate
+from anfang.store.base import from_epoch_us, make_engine, to_epoch_us
+from anfang.store.models import Site
+
+
+@given(
+    st.datetimes(
+        # hypothesis takes naive bounds and adds the zone itself
+        min_value=datetime(1971, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2200, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    )
+)
+def test_epoch_microseconds_round_trip(t: datetime) -> None:
+    assert from_epoch_us(to_epoch_us(t)) == t
+
+
+def test_aware_round_trip_and_naive_refused(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    try:
+        t = datetime(2026, 11, 23, 20, 30, 1, 250, tzinfo=timezone(timedelta(hours=8)))
+        with Session(engine) as s, s.begin():
+            s.add(Site(code="A", name="甲", created_at=t))
+        with Session(engine) as s:
+            got = s.scalar(select(Site.created_at).where(Site.code == "A"))
+        assert got == t and got is not None and got.utcoffset() == timedelta(0)
+        with (
+            pytest.raises(StatementError, match="naive datetime refused"),
+            Session(engine) as s,
+            s.begin(),
+        ):
+            s.add(Site(code="B", name="乙", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+    finally:
+        engine.dispose()
