@@ -25,6 +25,7 @@ class Pipeline:
         self.bus = bus
         writer.on_committed = self._on_committed
         self._outq: asyncio.Queue[list[tuple[str, dict[str, Any]]]] | None = None
+        self._pending: list[tuple[Event, asyncio.Future[StoredEvent]]] = []
         self._publisher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -45,8 +46,35 @@ class Pipeline:
                 await self._publisher
 
     async def submit(self, event: Event) -> StoredEvent:
-        """Store one event durably and publish it; raises ``StorageUnavailable``."""
-        return (await self.writer.insert_events([event]))[0]
+        """Store one event durably and publish it; raises ``StorageUnavailable``.
+
+        Submissions made in the same turn of the event loop go to the writer as one job:
+        one hand-over to the writer thread instead of one per event (bench/pipeline).
+        """
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[StoredEvent] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((event, fut))
+        return await fut
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        job: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
+
+        def done(task: asyncio.Future[list[StoredEvent]]) -> None:
+            exc = None if task.cancelled() else task.exception()
+            if task.cancelled() or exc is not None:
+                for _, fut in pending:
+                    if not fut.done():
+                        fut.set_exception(exc or asyncio.CancelledError())
+                return
+            for (_, fut), stored in zip(pending, task.result(), strict=True):
+                if not fut.done():
+                    fut.set_result(stored)
+
+        job.add_done_callback(done)
+        self.writer.enqueue_events([ev for ev, _ in pending], job)
 
     async def submit_many(self, events: list[Event]) -> list[StoredEvent]:
         """Store several events in one write."""

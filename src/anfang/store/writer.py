@@ -148,8 +148,14 @@ class Writer:
     async def insert_events(self, events: list[Event]) -> list[StoredEvent]:
         """Store events; returns once they are durable (duplicates are stored once)."""
         fut: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Job(events, None, fut))
+        self.enqueue_events(events, fut)
         return await fut
+
+    def enqueue_events(
+        self, events: list[Event], future: asyncio.Future[list[StoredEvent]]
+    ) -> None:
+        """Queue events; ``future`` gets their outcomes once they are durable."""
+        self._queue.put(_Job(events, None, future))
 
     async def run(self, fn: Callable[[WriteContext], T]) -> T:
         """Run ``fn`` in the writer's transaction; returns its result after commit."""
