@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     bus_prefix: str = "anfang"
     bus_max_age_seconds: float = Field(default=7 * 86400, gt=0)
     bus_max_bytes: int = Field(default=1 << 30, gt=0)
+    mqtt_host: str | None = Field(
+        default=None, description="MQTT broker of zigbee2mqtt sensors; unset: no MQTT adapter"
+    )
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_base_topic: str = "zigbee2mqtt"
+    mqtt_client_id: str = Field(default="anfang-z2m", description="unique per anfang instance")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     site_timezone: str = "Asia/Shanghai"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -29,3 +30,54 @@ async def test_generated_admin_password_once(tmp_path: Path) -> None:
             assert s.scalar(select(func.count()).select_from(AlarmDefinition)) == 12
     finally:
         await again.stop()
+
+
+async def test_mqtt_adapter_runs_with_the_platform(tmp_path: Path) -> None:
+    import uuid
+
+    import aiomqtt
+
+    from anfang.store.models import Device, Site
+    from anfang.store.writer import WriteContext
+
+    base = f"anfang-test-{uuid.uuid4().hex[:8]}"
+    p = Platform(
+        make_settings(
+            tmp_path, mqtt_host="127.0.0.1", mqtt_base_topic=base, mqtt_client_id=f"anfang-{base}"
+        )
+    )
+    await p.start()
+    try:
+
+        def add(ctx: WriteContext) -> None:
+            site = Site(code="S", name="站点")
+            ctx.session.add(site)
+            ctx.session.flush()
+            ctx.session.add(
+                Device(
+                    site_id=site.id,
+                    code="SMOKE-1",
+                    name="烟感",
+                    type="smoke",
+                    subsystem="home_alarm",
+                    protocol="mqtt-z2m",
+                    address="kitchen_smoke",
+                )
+            )
+            ctx.mark_changed("devices")
+
+        await p.writer.run(add)
+        assert p.mqtt is not None
+        await p.mqtt.stop()  # a restart reads the device list again at once
+        await p.mqtt.start()
+        async with asyncio.timeout(10):
+            await p.mqtt.connected.wait()
+        sub = await p.bus.subscribe("events.home_alarm.fire")
+        async with aiomqtt.Client("127.0.0.1", 1883) as client:
+            await client.publish(f"{base}/kitchen_smoke", b'{"smoke": true}', qos=1)
+        async with asyncio.timeout(10):
+            msg = (await sub.batch(1))[0]
+        assert msg.data["source"] == "SMOKE-1"
+        await sub.close()
+    finally:
+        await p.stop()

@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,9 @@ from anfang.store.checkpoint import WalCheckpointer
 from anfang.store.models import AlarmDefinition
 from anfang.store.writer import WriteContext, Writer
 from anfang.subsystems import load_all
+
+if TYPE_CHECKING:
+    from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,7 @@ class Platform:
             token_ttl=settings.token_ttl_seconds,
             throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
         )
+        self.mqtt: MqttZ2MAdapter | None = None
         self.generated_admin_password: str | None = None
         self.started = False
 
@@ -111,6 +116,17 @@ class Platform:
         await self.audit.start()
         await self.supervisor.start()
         await self.escalator.start()
+        if settings_mqtt := self.settings.mqtt_host:
+            from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
+
+            self.mqtt = MqttZ2MAdapter(
+                self,
+                settings_mqtt,
+                self.settings.mqtt_port,
+                self.settings.mqtt_base_topic,
+                self.settings.mqtt_client_id,
+            )
+            await self.mqtt.start()
         await self.audit.record("system", "system.start", "", {"version": _version()})
         self.started = True
         # What start-up made lives as long as the process: keep it out of full
@@ -123,6 +139,8 @@ class Platform:
         if not self.started:
             return
         self.started = False
+        if self.mqtt is not None:
+            await self.mqtt.stop()
         await self.escalator.stop()
         await self.supervisor.stop()
         try:

@@ -1,0 +1,1 @@
+"""Protocol adapters for networked home alarm panels (SIA DC-09, Zigbee2MQTT, ...)."""
