@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     writer_linger_ms: float = Field(
         default=2.0, ge=0, le=50, description="wait this long to gather a bigger group commit"
     )
+    sqlite_checkpoint_seconds: float = Field(
+        default=1.0, gt=0, description="how often the WAL is checkpointed (SQLite)"
+    )
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
     login_max_failures: int = Field(default=5, ge=1)

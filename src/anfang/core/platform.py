@@ -61,7 +61,9 @@ class Platform:
         self.engine: Engine = make_engine(
             url, synchronous=settings.sqlite_synchronous, wal_autocheckpoint=0 if sqlite else 1000
         )
-        self.checkpointer = WalCheckpointer(self.engine) if sqlite else None
+        self.checkpointer = (
+            WalCheckpointer(self.engine, settings.sqlite_checkpoint_seconds) if sqlite else None
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.writer = Writer(
             self.engine,
