@@ -137,6 +137,7 @@ async def run_step(
                     "admin_password": ADMIN_PASSWORD,
                     "database_url": url,
                     "sqlite_synchronous": opts.sqlite_synchronous,
+                    "sia_enabled": False,  # not measured here; bench/sia will
                     **(
                         {"writer_linger_ms": opts.writer_linger_ms}
                         if opts.writer_linger_ms is not None

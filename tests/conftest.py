@@ -29,6 +29,7 @@ def make_settings(tmp: Path, **over: object) -> Settings:
         "admin_password": ADMIN_PASSWORD,
         "sqlite_synchronous": "NORMAL",
         "login_lockout_seconds": 1.0,
+        "sia_port": 0,  # any free port: tests never collide with a running demo
     }
     base.update(over)
     return Settings.model_validate(base)

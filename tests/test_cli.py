@@ -21,7 +21,7 @@ def test_db_upgrade_and_verify_empty(tmp_path: Path, monkeypatch: pytest.MonkeyP
     runner = CliRunner()
     res = runner.invoke(app, ["db", "upgrade"])
     assert res.exit_code == 0, res.output
-    assert "0001" in res.output
+    assert "0002" in res.output
     res = runner.invoke(app, ["audit", "verify"])
     assert res.exit_code == 2  # no key yet: nothing was ever signed here
     assert "not found" in res.output

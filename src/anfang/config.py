@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     mqtt_port: int = Field(default=1883, ge=1, le=65535)
     mqtt_base_topic: str = "zigbee2mqtt"
     mqtt_client_id: str = Field(default="anfang-z2m", description="unique per anfang instance")
+    sia_host: str = Field(
+        default="127.0.0.1", description="address of the SIA DC-09 receiver (0.0.0.0: all)"
+    )
+    sia_port: int = Field(default=12000, ge=0, le=65535, description="TCP and UDP; 0: any free")
+    sia_enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     site_timezone: str = "Asia/Shanghai"

@@ -38,6 +38,7 @@ def _serve(data_dir: Path, port: int, db_url: str) -> subprocess.Popen[bytes]:
         **os.environ,
         "ANFANG_DATA_DIR": str(data_dir),
         "ANFANG_PORT": str(port),
+        "ANFANG_SIA_PORT": "0",
         "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ANFANG_DATABASE_URL": db_url,
     }

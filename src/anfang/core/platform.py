@@ -28,9 +28,11 @@ from anfang.store.checkpoint import WalCheckpointer
 from anfang.store.models import AlarmDefinition
 from anfang.store.writer import WriteContext, Writer
 from anfang.subsystems import load_all
+from anfang.subsystems.home_alarm.service import AccountDirectory
 
 if TYPE_CHECKING:
     from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
+    from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ class Platform:
         self.devices = DeviceTracker()
         self.alarms = AlarmEngine(settings.site_timezone)
         self.alarms.audit_append = self.audit.append
-        self.writer.hooks.extend([self.audit, self.devices, self.alarms])
+        self.alarm_accounts = AccountDirectory()
+        self.writer.hooks.extend([self.audit, self.devices, self.alarms, self.alarm_accounts])
         self.supervisor = Supervisor(
             self.writer, self.devices, settings.supervision_interval_seconds
         )
@@ -96,6 +99,7 @@ class Platform:
             throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
         )
         self.mqtt: MqttZ2MAdapter | None = None
+        self.sia: SiaReceiver | None = None
         self.generated_admin_password: str | None = None
         self.started = False
 
@@ -129,6 +133,8 @@ class Platform:
                 self.settings.mqtt_client_id,
             )
             await self.mqtt.start()
+        if self.settings.sia_enabled:
+            await self._start_sia()
         await self.audit.record("system", "system.start", "", {"version": _version()})
         self.started = True
         # What start-up made lives as long as the process: keep it out of full
@@ -141,6 +147,8 @@ class Platform:
         if not self.started:
             return
         self.started = False
+        if self.sia is not None:
+            await self.sia.stop()
         if self.mqtt is not None:
             await self.mqtt.stop()
         await self.escalator.stop()
@@ -156,6 +164,20 @@ class Platform:
         await self.pipeline.stop()
         await self.bus.close()
         self.engine.dispose()
+
+    async def _start_sia(self) -> None:
+        from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
+
+        host, port = self.settings.sia_host, self.settings.sia_port
+        self.sia = SiaReceiver(self, host, port, directory=self.alarm_accounts)
+        try:
+            await self.sia.start()
+        except OSError as exc:
+            self.sia = None
+            raise RuntimeError(
+                f"cannot listen for SIA DC-09 on {host}:{port} ({exc.strerror}); "
+                "set ANFANG_SIA_PORT to a free port or ANFANG_SIA_ENABLED=false"
+            ) from exc
 
     def _seed_definitions(self, ctx: WriteContext) -> None:
         if ctx.session.scalar(select(AlarmDefinition.id).limit(1)) is not None:

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from anfang.api.routes import alarms, audit, auth, events, stream
 from anfang.core.adapters import http_push_api
 from anfang.core.site import api as site_api
+from anfang.subsystems.home_alarm import api as home_alarm_api
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -16,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     site_api.router,
     http_push_api.router,
+    home_alarm_api.router,
 ]

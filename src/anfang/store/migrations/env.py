@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-import anfang.store.models  # noqa: F401  (registers every table on Base.metadata)
+import anfang.store.models
+import anfang.subsystems.home_alarm.models  # noqa: F401  (alarm_accounts)
 from anfang.store.base import Base
 
 config = context.config

@@ -1,0 +1,279 @@
+"""SIA DC-09 receiver: a TCP server and a UDP endpoint around the pure ``sia_dc09`` core.
+
+Each frame is parsed, its events stored durably through the pipeline, and only then
+acknowledged, so an ACKed event survives ``kill -9``. When the store cannot be written the
+frame gets no reply at all: the panel times out and retransmits (NAK would also make it
+resend, but NAK is for transit damage and carries a clock correction; silence is what the
+standard's retry logic expects from a receiver that cannot take the message now).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+import orjson
+from prometheus_client import Counter
+
+from anfang.core.devices import DeviceTracker
+from anfang.core.events import Event
+from anfang.core.pipeline import Pipeline
+from anfang.store.base import utcnow
+from anfang.store.writer import StorageUnavailable, Writer
+from anfang.subsystems.home_alarm.adapters import sia_codes
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
+    MAX_FRAME,
+    Reason,
+    Rejection,
+    Reply,
+    SiaMessage,
+    build_ack,
+    build_duh,
+    build_nak,
+    parse,
+)
+from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
+
+log = logging.getLogger(__name__)
+
+FRAMES = Counter("anfang_sia_frames", "SIA DC-09 frames received, by outcome", ["outcome"])
+
+
+class ReceiverPlatform(Protocol):
+    """What the receiver needs of the platform."""
+
+    @property
+    def writer(self) -> Writer: ...
+
+    @property
+    def pipeline(self) -> Pipeline: ...
+
+    @property
+    def devices(self) -> DeviceTracker: ...
+
+
+def _fingerprint(msg: SiaMessage) -> str:
+    # The typed content minus the timestamp: a retransmission carries a fresh timestamp
+    # (and, encrypted, fresh padding) but the same content, so it maps to the same key.
+    content = [msg.id_token, sorted(msg.extended.items())] + [
+        [e.code, e.qualifier, e.zone, e.partition, e.text, sorted(e.modifiers.items())]
+        for e in msg.events
+    ]
+    return hashlib.sha256(orjson.dumps(content)).hexdigest()
+
+
+def events_for(msg: SiaMessage, account: AccountInfo, transport: str) -> list[Event]:
+    """The anfang events of an accepted message (unknown codes become ``trouble``)."""
+    now = utcnow()
+    digest = _fingerprint(msg)
+    perimeter = account.kind == "perimeter"
+    out: list[Event] = []
+    for i, ev in enumerate(msg.events):
+        kind = sia_codes.kind_for(ev.code, ev.qualifier, perimeter=perimeter)
+        payload: dict[str, Any] = {
+            "account": msg.account,
+            "code": ev.code,
+            "qualifier": ev.qualifier,
+            "zone": ev.zone,
+            "partition": ev.partition,
+            "text": ev.text,
+            "modifiers": dict(ev.modifiers),
+            "sequence": msg.sequence,
+            "receiver": msg.receiver,
+            "line": msg.line,
+            "length_mismatch": msg.length_mismatch,
+            "extended": dict(msg.extended),
+            "id_token": msg.id_token,
+            "encrypted": msg.encrypted,
+            "transport": transport,
+        }
+        if kind is None:
+            payload["unmapped"] = True
+        out.append(
+            Event.create(
+                kind or "home_alarm.trouble",
+                account.source,
+                occurred_at=msg.timestamp or now,
+                payload=payload,
+                idempotency_key=f"sia:{msg.account}:{msg.sequence:04d}:{digest}:{i}",
+            )
+        )
+    return out
+
+
+class SiaReceiver:
+    """Receives SIA DC-09 over TCP and UDP on ``host``/``port`` (0 picks a free port)."""
+
+    def __init__(
+        self,
+        platform: ReceiverPlatform,
+        host: str,
+        port: int,
+        *,
+        directory: AccountDirectory | None = None,
+        read_timeout: float = 60.0,
+        udp: bool = True,
+    ) -> None:
+        self.platform = platform
+        self.host = host
+        self.port = port
+        self.directory = directory or AccountDirectory()
+        self.read_timeout = read_timeout
+        self.udp = udp
+        self._server: asyncio.Server | None = None
+        self._udp: asyncio.DatagramTransport | None = None
+        self._conns: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.tcp_port = 0
+        self.udp_port = 0
+
+    async def start(self) -> None:
+        """Load the accounts and open the TCP server and the UDP endpoint."""
+        if self.directory not in self.platform.writer.hooks:
+            self.platform.writer.hooks.append(self.directory)
+        await self.platform.writer.run(lambda ctx: self.directory.load(ctx.session))
+        # A limit just above MAX_FRAME makes readuntil refuse longer lines itself.
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, limit=MAX_FRAME + 1
+        )
+        self.tcp_port = self._server.sockets[0].getsockname()[1]
+        if self.udp:
+            loop = asyncio.get_running_loop()
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Datagrams(self), local_addr=(self.host, self.port or self.tcp_port)
+            )
+            self._udp = transport
+            self.udp_port = transport.get_extra_info("sockname")[1]
+        log.info("SIA DC-09 receiver on %s tcp:%d udp:%d", self.host, self.tcp_port, self.udp_port)
+
+    async def stop(self) -> None:
+        """Close the listeners and every open connection."""
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._conns):
+            writer.close()
+        if self._udp is not None:
+            self._udp.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        if self.directory in self.platform.writer.hooks:
+            self.platform.writer.hooks.remove(self.directory)
+
+    async def handle_frame(self, frame: bytes, transport: str) -> bytes | None:
+        """The reply to one frame, or None when it must get none (store unavailable)."""
+        now = utcnow()
+        result = parse(frame, key_for=self.directory.key_for, now=now)
+        if isinstance(result, Rejection):
+            return self._reject(result, result.reason.value, result.message, now)
+        account = self.directory.get(result.account)
+        if account is None or (account.key is not None and not result.encrypted):
+            # Unregistered or disabled accounts, and plain frames for an account that has a
+            # key (anyone could forge those): refused for good, so DUH rather than NAK.
+            why = "unknown_account" if account is None else "plaintext_for_keyed_account"
+            rej = Rejection(
+                Reply.DUH,
+                Reason.UNKNOWN_ACCOUNT,
+                why,
+                result.sequence,
+                result.receiver,
+                result.line,
+                result.account,
+            )
+            return self._reject(rej, why, f"account {result.account}: {why}", now)
+        try:
+            if result.id_token == "NULL":
+                code = account.device_code
+                if code is not None:
+                    await self.platform.writer.run(
+                        lambda ctx: self.platform.devices.heartbeat(ctx, code)
+                    )
+                FRAMES.labels("link_test").inc()
+            else:
+                await self.platform.pipeline.submit_many(events_for(result, account, transport))
+                FRAMES.labels("accepted").inc()
+        except StorageUnavailable:
+            FRAMES.labels("storage_unavailable").inc()
+            log.warning("SIA %s seq %04d not stored: no reply", result.account, result.sequence)
+            return None
+        if result.length_mismatch:
+            FRAMES.labels("length_mismatch").inc()
+        return build_ack(result, utcnow())
+
+    def _reject(self, rej: Rejection, outcome: str, message: str, now: datetime) -> bytes:
+        FRAMES.labels(outcome).inc()
+        log.warning("SIA frame refused (%s, %s): %s", rej.reply, outcome, message)
+        return build_nak(now) if rej.reply is Reply.NAK else build_duh(rej)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._conns.add(writer)
+        peer = writer.get_extra_info("peername")
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.read_timeout):
+                        frame = await reader.readuntil(b"\r")
+                except (asyncio.LimitOverrunError, ValueError):
+                    FRAMES.labels("too_large").inc()
+                    log.warning("SIA %s: line over %d bytes; closing", peer, MAX_FRAME)
+                    writer.write(build_duh(None))
+                    await self._drain(writer)
+                    return
+                except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                    return  # idle, half-open or gone: free the connection
+                # Bytes before the frame's LF (noise, a stray CR LF) are not part of it.
+                start = frame.rfind(b"\n")
+                reply = await self.handle_frame(frame[start:] if start > 0 else frame, "tcp")
+                if reply is not None:
+                    writer.write(reply)
+                    await self._drain(writer)
+        except Exception:  # one broken connection must never stop the server
+            log.exception("SIA connection %s failed", peer)
+        finally:
+            self._conns.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _drain(self, writer: asyncio.StreamWriter) -> None:
+        async with asyncio.timeout(self.read_timeout):
+            await writer.drain()
+
+    def datagram(
+        self, data: bytes, addr: tuple[str, int], transport: asyncio.DatagramTransport
+    ) -> None:
+        """Handle one UDP datagram (one frame) and reply to its sender."""
+        task = asyncio.create_task(self._answer_datagram(data, addr, transport))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer_datagram(
+        self, data: bytes, addr: tuple[str, int], transport: asyncio.DatagramTransport
+    ) -> None:
+        try:
+            reply = await self.handle_frame(data, "udp")
+            if reply is not None and not transport.is_closing():
+                transport.sendto(reply, addr)
+        except Exception:
+            log.exception("SIA datagram from %s failed", addr)
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, receiver: SiaReceiver) -> None:
+        self.receiver = receiver
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # The selector's UDP transport does not subclass DatagramTransport on 3.11.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.transport is not None:
+            self.receiver.datagram(data, addr, self.transport)
