@@ -245,3 +245,30 @@ async def test_fifty_concurrent_panels(platform: Platform, receiver: SiaReceiver
         n = s.scalar(select(func.count()).select_from(EventRow).where(
             EventRow.source.like("SIA-A0%")))  # fmt: skip
     assert n == 1000
+
+
+def test_same_content_and_sequence_later_is_a_new_event() -> None:
+    """Sequence numbers wrap: a repeat outside the de-duplication window is stored."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from anfang.store.base import utcnow
+    from anfang.subsystems.home_alarm.adapters import sia_receiver as rx
+    from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
+        SiaEvent,
+        SiaMessage,
+        build_frame,
+        parse,
+    )
+    from anfang.subsystems.home_alarm.service import AccountInfo
+
+    frame = build_frame("1234", [SiaEvent(code="RP", zone="0")], sequence=7, timestamp=None)
+    msg = parse(frame, key_for=lambda a: None, now=utcnow())
+    assert isinstance(msg, SiaMessage)
+    account = AccountInfo(account="1234", kind="home", key=None, device_code=None)
+    first = rx.events_for(msg, account, "tcp")[0].idempotency_key
+    again = rx.events_for(msg, account, "tcp")[0].idempotency_key
+    later_time = utcnow() + timedelta(days=1)
+    with mock.patch.object(rx, "utcnow", return_value=later_time):
+        later = rx.events_for(msg, account, "tcp")[0].idempotency_key
+    assert first == again and later != first

@@ -66,10 +66,18 @@ def _fingerprint(msg: SiaMessage) -> str:
     return hashlib.sha256(orjson.dumps(content)).hexdigest()
 
 
+# Sequence numbers wrap at 9999, so the same content with the same number comes back in
+# normal use (a daily test report, say): duplicates are only looked for within a window
+# of received time. A retransmission that straddles a window edge is stored twice, which
+# is harmless; the other way round an event would be lost.
+DEDUP_WINDOW_S = 600
+
+
 def events_for(msg: SiaMessage, account: AccountInfo, transport: str) -> list[Event]:
     """The anfang events of an accepted message (unknown codes become ``trouble``)."""
     now = utcnow()
     digest = _fingerprint(msg)
+    window = int(now.timestamp()) // DEDUP_WINDOW_S
     perimeter = account.kind == "perimeter"
     out: list[Event] = []
     for i, ev in enumerate(msg.events):
@@ -99,7 +107,7 @@ def events_for(msg: SiaMessage, account: AccountInfo, transport: str) -> list[Ev
                 account.source,
                 occurred_at=msg.timestamp or now,
                 payload=payload,
-                idempotency_key=f"sia:{msg.account}:{msg.sequence:04d}:{digest}:{i}",
+                idempotency_key=f"sia:{msg.account}:{msg.sequence:04d}:{digest}:{i}:{window}",
             )
         )
     return out
