@@ -63,13 +63,17 @@ async def test_demo_runs_devices_over_http_and_stops_cleanly(tmp_path: Path) -> 
                     ("patrol.checkpoint", None),
                     ("parking.entry", "LPR-P1-IN"),
                     ("device.offline", SILENT_DEVICE),
+                    ("home_alarm.test", None),  # from the simulated SIA DC-09 panels
                 ]
                 while wanted:
                     kind, source = wanted[0]
                     params = {"kind": kind, "limit": "1", **({"source": source} if source else {})}
                     page = await client.get("/api/v1/events", params=params, headers=auth)
                     assert page.status_code == 200, page.text
-                    if page.json()["items"]:
+                    items = page.json()["items"]
+                    if items:
+                        if kind.startswith("home_alarm."):
+                            assert "account" in items[0]["payload"], items[0]
                         wanted.pop(0)
                     else:
                         await asyncio.sleep(0.2)

@@ -29,6 +29,7 @@ from anfang.core.site.importer import import_site
 from anfang.core.site.residents import import_residents
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
 from anfang.sim.runner import Activity, PayloadFn, SimRunner
+from anfang.sim.sia_panel import PanelFleet, demo_accounts, ensure_accounts
 from anfang.store.models import Device, Site
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class DemoTempo:
     silent_after_s: float = 45.0
     rate: float = 1.0  # multiplies every event rate
     patrol_step_s: float = 25.0
+    sia_test_s: float = 600.0  # SIA panels' periodic test reports
 
 
 class _Server(uvicorn.Server):
@@ -218,11 +220,13 @@ def _bind(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=2048)
 
 
+def _local_host(host: str) -> str:
+    """The address to reach a server listening on ``host`` from this machine."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
 def _client_url(host: str, port: int) -> str:
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
+    host = _local_host(host)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
@@ -279,6 +283,7 @@ async def run_demo(
                 loop.add_signal_handler(sig, stop.set)
                 handled.append(sig)
     runner: SimRunner | None = None
+    panels: PanelFleet | None = None
     server: _Server | None = None
     serving: asyncio.Task[None] | None = None
     try:
@@ -295,6 +300,18 @@ async def run_demo(
         plan_devices(community, runner, found, tempo)
         await runner.start()
         runner.spawn(_report(runner), "sim-report")
+        if platform.sia is not None:
+            plans = demo_accounts()
+            await ensure_accounts(platform, plans)
+            panels = PanelFleet(
+                _local_host(settings.sia_host),
+                platform.sia.tcp_port,
+                plans,
+                test_interval_s=tempo.sia_test_s,
+                mean_gap_s=180.0 / tempo.rate,
+            )
+            panels.start()
+            log.info("demo: %d simulated alarm panels over SIA DC-09", len(plans))
         _banner(url, platform, seeded, len(runner.devices))
         if ready is not None:
             ready.set()
@@ -305,6 +322,8 @@ async def run_demo(
         log.info("demo: stopping")
         for sig in handled:
             loop.remove_signal_handler(sig)
+        if panels is not None:
+            await panels.stop()
         if runner is not None:
             await runner.stop(flush_timeout=3.0)
         if server is not None and serving is not None:
