@@ -124,3 +124,22 @@ def test_schedule_windows() -> None:
     assert schedule_active(overnight_fri, sat_3am, TZ)
     assert not schedule_active(overnight_fri, sun_3am, TZ)
     assert schedule_active(None, sun_3am, TZ)
+
+
+async def test_a_storm_in_one_batch_raises_once_and_counts_every_event(
+    platform: Platform,
+) -> None:
+    sub = await platform.bus.subscribe("alarms.changed")
+    burst = [Event.create("perimeter.intrusion", f"PZ-{i % 3}") for i in range(30)]
+    await platform.pipeline.submit_many(burst)
+    await platform.pipeline.submit(Event.create("perimeter.intrusion", "PZ-0"))
+    alarms = _alarms(platform)
+    assert len(alarms) == 3
+    assert sorted(a.event_count for a in alarms) == [10, 10, 11]
+    with platform.read_session() as s:
+        assert len(list(s.scalars(select(AlarmEvent)))) == 31
+    # the last change published for PZ-0 carries the stored count
+    seen = await sub.batch(1000)
+    last_pz0 = [m.data for m in seen if m.data["source"] == "PZ-0"][-1]
+    assert last_pz0["event_count"] == 11
+    await sub.close()

@@ -11,16 +11,16 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from anfang.core import kinds
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
-from anfang.store.base import utcnow
+from anfang.store.base import UTCDateTime, utcnow
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
 from anfang.store.writer import WriteContext, Writer
 
@@ -113,6 +113,9 @@ class AlarmEngine:
         self._defs: list[_Def] = []
         self._by_kind: dict[str, list[_Def]] = {}
         self._open: dict[tuple[int, str], str] = {}
+        # What the console sees of each open alarm, kept here so that a repeat only needs
+        # an UPDATE: an alarm storm must not cost an ORM load per event (bench/sia).
+        self._open_json: dict[str, dict[str, Any]] = {}
         self.audit_append: Any = None  # set by the platform: AuditLog.append
 
     # ------------------------------------------------------------- writer hook
@@ -120,10 +123,9 @@ class AlarmEngine:
     def load(self, session: Session) -> None:
         """Cache definitions and the open alarms."""
         self._load_defs(session)
-        self._open = {
-            (a.definition_id, a.source): a.id
-            for a in session.execute(select(Alarm).where(Alarm.state.in_(OPEN_STATES))).scalars()
-        }
+        rows = list(session.execute(select(Alarm).where(Alarm.state.in_(OPEN_STATES))).scalars())
+        self._open = {(a.definition_id, a.source): a.id for a in rows}
+        self._open_json = {a.id: alarm_json(a, self.procedure_of(a.definition_id)) for a in rows}
 
     def _load_defs(self, session: Session) -> None:
         self._defs = [
@@ -161,7 +163,8 @@ class AlarmEngine:
         return found
 
     def after_insert(self, ctx: WriteContext, events: list[Event]) -> None:
-        """Raise new alarms or attach repeats to the open ones."""
+        """Raise new alarms, and attach repeats to the open ones in one statement each."""
+        repeats: dict[str, list[Event]] = {}
         for ev in events:
             for d in self._candidates(ev.kind):
                 if d.device_codes is not None and ev.source not in d.device_codes:
@@ -170,22 +173,52 @@ class AlarmEngine:
                     continue
                 if not schedule_active(d.schedule, ev.occurred_at, self.tz):
                     continue
-                self._raise_or_attach(ctx, d, ev)
+                open_id = self._open.get((d.id, ev.source))
+                if open_id is not None and open_id in self._open_json:
+                    repeats.setdefault(open_id, []).append(ev)
+                else:
+                    self._raise(ctx, d, ev)
+        if repeats:
+            self._attach(ctx, repeats)
 
-    def _raise_or_attach(self, ctx: WriteContext, d: _Def, ev: Event) -> None:
+    def _attach(self, ctx: WriteContext, repeats: dict[str, list[Event]]) -> None:
+        now = utcnow()
+        ctx.session.flush()  # alarms raised earlier in this batch must exist first
+        conn = ctx.session.connection()
+        table = cast(Table, Alarm.__table__)
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                event_count=table.c.event_count + bindparam("b_n", type_=Integer()),
+                last_event_at=bindparam("b_last", type_=UTCDateTime()),
+                updated_at=bindparam("b_now", type_=UTCDateTime()),
+            ),
+            [
+                {
+                    "b_id": aid,
+                    "b_n": len(evs),
+                    "b_now": now,
+                    "b_last": max(e.occurred_at for e in evs),
+                }
+                for aid, evs in repeats.items()
+            ],
+        )
+        conn.execute(
+            insert(cast(Table, AlarmEvent.__table__)),
+            [{"alarm_id": aid, "event_id": e.id} for aid, evs in repeats.items() for e in evs],
+        )
+        ctx.session.expire_all()  # ORM copies loaded in this batch are stale now
+        for aid, evs in repeats.items():
+            data = self._open_json[aid]
+            data["event_count"] += len(evs)
+            data["last_event_at"] = max(e.occurred_at for e in evs).isoformat()
+            data["updated_at"] = now.isoformat()
+            ctx.publish("alarms.changed", dict(data))
+
+    def _raise(self, ctx: WriteContext, d: _Def, ev: Event) -> None:
         s = ctx.session
         now = utcnow()
-        open_id = self._open.get((d.id, ev.source))
-        if open_id is not None:
-            alarm = s.get(Alarm, open_id)
-            if alarm is not None and alarm.state in OPEN_STATES:
-                alarm.event_count += 1
-                alarm.last_event_at = ev.occurred_at
-                alarm.updated_at = now
-                s.add(AlarmEvent(alarm_id=alarm.id, event_id=ev.id))
-                s.flush()
-                ctx.publish("alarms.changed", alarm_json(alarm, d.procedure))
-                return
         label = kinds.get(ev.kind).zh
         alarm = Alarm(
             id=new_id(),
@@ -209,8 +242,7 @@ class AlarmEngine:
             created_at=now,
             updated_at=now,
         )
-        s.add(alarm)
-        s.flush()
+        s.add(alarm)  # the unit of work inserts it before the rows that refer to it
         s.add(AlarmEvent(alarm_id=alarm.id, event_id=ev.id))
         s.add(
             AlarmTransition(
@@ -222,9 +254,10 @@ class AlarmEngine:
                 at=now,
             )
         )
-        s.flush()
         self._open[(d.id, ev.source)] = alarm.id
-        ctx.publish("alarms.changed", alarm_json(alarm, d.procedure))
+        data = alarm_json(alarm, d.procedure)
+        self._open_json[alarm.id] = data
+        ctx.publish("alarms.changed", dict(data))
 
     # ------------------------------------------------------------- handling
 
@@ -262,13 +295,17 @@ class AlarmEngine:
         alarm.state = to_state
         alarm.updated_at = now
         ctx.session.flush()
+        before = self._open_json.get(alarm.id)
         if to_state in CLOSED_STATES:
             key = (alarm.definition_id, alarm.source)
+            self._open_json.pop(alarm.id, None)
             if self._open.get(key) == alarm.id:
                 del self._open[key]
 
                 def reopen() -> None:
                     self._open[key] = alarm.id
+                    if before is not None:
+                        self._open_json[alarm.id] = before
 
                 ctx.session.info.setdefault("on_rollback", []).append(reopen)
         if self.audit_append is not None:
@@ -280,6 +317,8 @@ class AlarmEngine:
                 {"from": prev, "to": to_state, "note": note},
             )
         data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
+        if to_state not in CLOSED_STATES:
+            self._open_json[alarm.id] = dict(data)
         ctx.publish("alarms.changed", data)
         return data
 
@@ -321,7 +360,9 @@ class AlarmEngine:
                     payload={"alarm_id": alarm.id, "level": alarm.escalation_level},
                 )
             )
-            ctx.publish("alarms.changed", alarm_json(alarm, self.procedure_of(alarm.definition_id)))
+            data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
+            self._open_json[alarm.id] = dict(data)
+            ctx.publish("alarms.changed", data)
             done.append(alarm.id)
         return done
 

@@ -140,13 +140,28 @@ class _Reject(Exception):
         self.header = header or _Head()
 
 
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for n in range(256):
+        crc = n
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+# One table lookup per byte instead of eight shifts: the bit loop was a third of the
+# receiver's event-loop time in bench/sia (68 µs a frame). The standard library's
+# binascii.crc_hqx is CRC-CCITT, a different polynomial.
+_CRC_TABLE = _crc_table()
+
+
 def crc16_arc(data: bytes) -> int:
     """CRC-16/ARC (poly 0xA001 reflected, init 0), the DC-09 frame checksum."""
     crc = 0
+    table = _CRC_TABLE
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
 
 

@@ -1,0 +1,43 @@
+"""A tiny run of the SIA benchmark: it must produce a complete, well-formed result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from bench import sia
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
+    """Three panels per case: both receivers, both modes, every ACK stored and counted."""
+    paths = sia.main(
+        ["--panels", "3", "--seconds", "0.5", "--warmup", "0.3", "--out", str(tmp_path)]
+    )
+    assert sorted(p.suffix for p in paths) == [".json", ".md"]
+    assert all(p.parent == tmp_path and p.name.startswith("sia-") for p in paths)
+    result: dict[str, Any] = orjson.loads(
+        next(p for p in paths if p.suffix == ".json").read_bytes()
+    )
+    assert result["benchmark"] == "sia"
+    assert datetime.fromisoformat(str(result["date"])).tzinfo is not None
+    assert len(result["git"]["commit"]) == 40
+    assert set(result["receivers"]) == {"anfang", "pysiaalarm"}
+    for name, cases in result["receivers"].items():
+        assert set(cases) == {"plain", "aes128"}
+        for case in cases.values():
+            counts = case["counts"]
+            assert counts["sent"] == counts["acked"] > 0
+            assert counts["other_replies"] == counts["errors"] == 0
+            stored = counts["rows_in_db" if name == "anfang" else "callbacks"]
+            assert stored == counts["acked"] and case["lost"] == 0
+            lat = case["ack_latency_ms"]
+            assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"]
+            assert case["msgs_per_s"] > 0 and case["receiver_cpu_seconds"] >= 0
+    assert set(result["targets"]) == {"plain", "aes128"}
+    md = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
+    assert "| pysiaalarm | aes128 |" in md
