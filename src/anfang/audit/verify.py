@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from anfang.audit import chain, keys
+from anfang.audit import chain
 from anfang.store.models import AuditCheckpoint, AuditEntry
 
 
@@ -39,8 +39,10 @@ def verify(
     prev_hash = chain.GENESIS
     expected = 1
     hashes: dict[int, str] = {}
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for e in rows.yield_per(5000) if hasattr(rows, "yield_per") else rows:
+    rows = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
+    )
+    for e in rows:
         if e.seq != expected:
             return Report(
                 False,
@@ -95,8 +97,3 @@ def _check_point(
     if hashes.get(seq) != digest:
         return seq, f"entry {seq} differs from its signed checkpoint"
     return None
-
-
-def public_key_id(public: Ed25519PublicKey) -> str:
-    """The key fingerprint (re-exported for the CLI)."""
-    return keys.key_id(public)

@@ -73,14 +73,13 @@ class _Dev:
     enabled: bool
 
 
-def device_json(d: Device | _Dev, *, name: str = "") -> dict[str, Any]:
+def device_json(d: _Dev) -> dict[str, Any]:
     """A device state change as published on the bus."""
-    last = d.last_seen_at if isinstance(d, Device) else d.last_seen
     return {
         "id": d.id,
         "code": d.code,
         "state": d.state,
-        "last_seen_at": last.isoformat() if last else None,
+        "last_seen_at": d.last_seen.isoformat() if d.last_seen else None,
     }
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
@@ -344,4 +344,4 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[i : i + size]
 
 
-__all__ = ["DBAPIError", "StorageUnavailable", "StoredEvent", "WriteContext", "Writer"]
+__all__ = ["StorageUnavailable", "StoredEvent", "WriteContext", "Writer"]

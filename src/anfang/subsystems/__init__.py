@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from anfang.core import kinds
 from anfang.core.kinds import Severity
@@ -12,12 +11,11 @@ from anfang.core.kinds import Severity
 
 @dataclass(frozen=True)
 class Subsystem:
-    """What a subsystem brings to the platform."""
+    """A subsystem's key and names (it declares its event kinds when it registers)."""
 
     key: str
     zh: str
     en: str
-    routers: list[Any] = field(default_factory=list)
 
 
 REGISTRY: dict[str, Subsystem] = {}
