@@ -2,7 +2,12 @@
 # Installs the Debian packages anfang's tests need (browser, fonts, the real servers).
 # As root it uses apt-get; otherwise it names what is missing and how to install it.
 set -euo pipefail
-want=(chromium fonts-noto-cjk postgresql mosquitto nats-server)
+want=(chromium fonts-noto-cjk postgresql mosquitto nats-server
+  # video: ffmpeg (ffprobe, the comparison recorder) and GStreamer's RTSP server for
+  # the simulated cameras (run with Debian's /usr/bin/python3, which owns `gi`)
+  ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  gstreamer1.0-rtsp gstreamer1.0-libav)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     site_timezone: str = "Asia/Shanghai"
     admin_password: SecretStr | None = None
     audit_key_file: Path | None = None
+    secrets_key_file: Path | None = Field(
+        default=None, description="AES key for secrets at rest (default: data_dir/keys/secrets.key)"
+    )
     audit_checkpoint_every: int = Field(default=100, ge=1)
     audit_checkpoint_seconds: float = Field(default=1.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -64,3 +67,7 @@ class Settings(BaseSettings):
     def resolved_audit_key_file(self) -> Path:
         """Where the Ed25519 audit-signing key lives (outside the database)."""
         return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
+
+    def resolved_secrets_key_file(self) -> Path:
+        """Where the AES key sealing secrets at rest lives (outside the database)."""
+        return self.secrets_key_file or self.data_dir / "keys" / "secrets.key"

@@ -21,13 +21,15 @@ from anfang.core.alarms import AlarmEngine, Escalator
 from anfang.core.bus import Bus, InProcessBus
 from anfang.core.defaults import DEFAULT_DEFINITIONS
 from anfang.core.devices import DeviceTracker, Supervisor
+from anfang.core.linkage import Linkage
 from anfang.core.pipeline import Pipeline
+from anfang.core.secretbox import SecretBox
 from anfang.store import migrate
 from anfang.store.base import make_engine
 from anfang.store.checkpoint import WalCheckpointer
 from anfang.store.models import AlarmDefinition
 from anfang.store.writer import WriteContext, Writer
-from anfang.subsystems import load_all
+from anfang.subsystems import Component, load_all, make_components
 from anfang.subsystems.home_alarm.service import AccountDirectory
 
 if TYPE_CHECKING:
@@ -98,10 +100,17 @@ class Platform:
             token_ttl=settings.token_ttl_seconds,
             throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
         )
+        self.linkage = Linkage()
+        # Services subsystems offer each other (e.g. "face"), set by their component factories.
+        self.services: dict[str, object] = {}
+        self.secrets = SecretBox.from_file(settings.resolved_secrets_key_file())
         self.mqtt: MqttZ2MAdapter | None = None
         self.sia: SiaReceiver | None = None
         self.generated_admin_password: str | None = None
         self.started = False
+        # Last: a component's factory may look at everything above and add writer hooks.
+        self.components: list[Component] = make_components(self)
+        self._running: list[Component] = []
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -135,6 +144,9 @@ class Platform:
             await self.mqtt.start()
         if self.settings.sia_enabled:
             await self._start_sia()
+        for comp in self.components:
+            await comp.start()
+            self._running.append(comp)
         await self.audit.record("system", "system.start", "", {"version": _version()})
         self.started = True
         # What start-up made lives as long as the process: keep it out of full
@@ -147,6 +159,13 @@ class Platform:
         if not self.started:
             return
         self.started = False
+        while self._running:
+            comp = self._running.pop()
+            try:
+                await comp.stop()
+            except Exception:
+                log.exception("stopping %r failed", comp)
+        await self.linkage.drain()
         if self.sia is not None:
             await self.sia.stop()
         if self.mqtt is not None:

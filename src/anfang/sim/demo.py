@@ -28,9 +28,11 @@ from anfang.core.platform import Platform
 from anfang.core.site.importer import import_site
 from anfang.core.site.residents import import_residents
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
+from anfang.sim.context import DemoContext
 from anfang.sim.runner import Activity, PayloadFn, SimRunner
 from anfang.sim.sia_panel import PanelFleet, demo_accounts, ensure_accounts
 from anfang.store.models import Device, Site
+from anfang.subsystems import Component, make_sims
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +286,7 @@ async def run_demo(
                 handled.append(sig)
     runner: SimRunner | None = None
     panels: PanelFleet | None = None
+    sims: list[Component] = []
     server: _Server | None = None
     serving: asyncio.Task[None] | None = None
     try:
@@ -312,6 +315,18 @@ async def run_demo(
             )
             panels.start()
             log.info("demo: %d simulated alarm panels over SIA DC-09", len(plans))
+        ctx = DemoContext(
+            platform=platform,
+            settings=settings,
+            base_url=url,
+            host=_local_host(settings.host),
+            community=community,
+            rate=tempo.rate,
+            work_dir=settings.data_dir / "sim",
+        )
+        for sim in make_sims(ctx):
+            await sim.start()
+            sims.append(sim)
         _banner(url, platform, seeded, len(runner.devices))
         if ready is not None:
             ready.set()
@@ -322,6 +337,9 @@ async def run_demo(
         log.info("demo: stopping")
         for sig in handled:
             loop.remove_signal_handler(sig)
+        for sim in reversed(sims):
+            with contextlib.suppress(Exception):
+                await sim.stop()
         if panels is not None:
             await panels.stop()
         if runner is not None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from anfang.api.routes import alarms, audit, auth, events, stream
 from anfang.core.adapters import http_push_api
 from anfang.core.site import api as site_api
-from anfang.subsystems.home_alarm import api as home_alarm_api
+from anfang.subsystems import routers as subsystem_routers
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -17,5 +17,5 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     site_api.router,
     http_push_api.router,
-    home_alarm_api.router,
+    *subsystem_routers(),
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-import anfang.store.models
-import anfang.subsystems.home_alarm.models  # noqa: F401  (alarm_accounts)
 from anfang.store.base import Base
+from anfang.subsystems import load_all
+
+load_all()  # every subsystem's tables join Base.metadata
 
 config = context.config
 engine = config.attributes.get("engine")

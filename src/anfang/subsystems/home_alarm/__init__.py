@@ -4,7 +4,13 @@ from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
 register(
-    Subsystem("home_alarm", "家居联网报警", "Home alarms"),
+    Subsystem(
+        "home_alarm",
+        "家居联网报警",
+        "Home alarms",
+        models=("anfang.subsystems.home_alarm.models",),
+        api=("anfang.subsystems.home_alarm.api",),
+    ),
     [
         ("home_alarm.panic", S.CRITICAL, "紧急求助", "Panic"),
         ("home_alarm.burglary", S.HIGH, "入室盗窃报警", "Burglary"),

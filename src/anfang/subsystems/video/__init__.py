@@ -4,7 +4,12 @@ from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
 register(
-    Subsystem("video", "视频安防监控", "Video surveillance"),
+    Subsystem(
+        "video",
+        "视频安防监控",
+        "Video surveillance",
+        models=("anfang.subsystems.video.models",),
+    ),
     [
         ("video.loss", S.HIGH, "视频丢失", "Video loss"),
         ("video.restore", S.INFO, "视频恢复", "Video restored"),

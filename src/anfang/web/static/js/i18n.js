@@ -265,6 +265,12 @@ const en = {
 
 export const DICTIONARIES = { "zh-CN": zh, en };
 
+/** Add a module's own strings (each console module keeps its strings beside its code). */
+export function addStrings(zhStrings, enStrings) {
+  Object.assign(zh, zhStrings);
+  Object.assign(en, enStrings);
+}
+
 let current = LANGS.includes(localStorage.getItem(STORAGE_KEY))
   ? localStorage.getItem(STORAGE_KEY)
   : "zh-CN";

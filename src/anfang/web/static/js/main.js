@@ -13,9 +13,13 @@ import { loadSite, rerenderMap } from "./sitemap.js";
 import { unlockAudio } from "./sound.js";
 import { on, state } from "./state.js";
 import { Stream } from "./stream.js";
+import * as videoTab from "./video.js";
+import * as accessTab from "./access.js";
 import { toast } from "./toast.js";
 
-const TABS = ["events", "devices", "map"];
+const TABS = ["events", "devices", "map", "video", "access"];
+// Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
+const TAB_MODULES = { video: videoTab, access: accessTab };
 let running = false;
 let expiryTimer = null;
 let wsState = { st: "connecting", seconds: 0 };
@@ -164,6 +168,10 @@ function showTab(name) {
     $(`#panel-${tab}`).hidden = tab !== name;
   }
   if (name === "map") rerenderMap();
+  for (const [tab, mod] of Object.entries(TAB_MODULES)) {
+    if (tab === name) mod.show();
+    else mod.hide();
+  }
 }
 
 function switchLang() {
@@ -175,6 +183,7 @@ function switchLang() {
   rerenderEvents();
   rerenderDevices();
   rerenderMap();
+  for (const mod of Object.values(TAB_MODULES)) mod.rerender();
   renderMute();
   const msg = $("#login-message");
   if (msg.dataset.i18n) fill(msg, t(msg.dataset.i18n));
@@ -209,7 +218,7 @@ function onKey(ev) {
   else if (key === "?") $("#help-dialog").showModal();
   else if (key === "m" || key === "M") toggleMute();
   else if (key === "l" || key === "L") switchLang();
-  else if (["1", "2", "3"].includes(key)) showTab(TABS[Number(key) - 1]);
+  else if (/^[1-9]$/.test(key) && Number(key) <= TABS.length) showTab(TABS[Number(key) - 1]);
   else return;
   ev.preventDefault();
 }
@@ -242,6 +251,7 @@ function boot() {
   initActionDialog();
   initEvents();
   initDevices();
+  for (const mod of Object.values(TAB_MODULES)) mod.init();
   renderMute();
   startToneLoop();
   tickClock();
