@@ -43,6 +43,9 @@ class PanelTally:
     errors: int = 0
     measured_acks: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    # "account:sequence" -> time.time_ns() when sent, for frames sent in the measured window
+    # (the console stand-in notes when each arrives over the WebSocket).
+    sends: dict[str, int] = field(default_factory=dict)
 
 
 async def _panel(spec: LoadSpec, account: str, tally: PanelTally, start: float, end: float) -> None:
@@ -67,6 +70,8 @@ async def _panel(spec: LoadSpec, account: str, tally: PanelTally, start: float, 
                 timestamp=utcnow(),
             )
             sent_at = time.monotonic()
+            if sent_at >= measure_from:
+                tally.sends[f"{account}:{seq}"] = time.time_ns()
             writer.write(frame)
             tally.sent += 1
             reply = await asyncio.wait_for(reader.readuntil(b"\r"), 10.0)
@@ -101,6 +106,7 @@ async def _run(spec: LoadSpec, conn: Connection) -> dict[str, Any]:
         "measured_acks": tally.measured_acks,
         "measured_seconds": measured,
         "latencies_ms": tally.latencies_ms,
+        "sends": tally.sends,
     }
 
 

@@ -38,6 +38,11 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
             lat = case["ack_latency_ms"]
             assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"]
             assert case["msgs_per_s"] > 0 and case["receiver_cpu_seconds"] >= 0
+            if name == "anfang":  # every measured frame reached the console's WebSocket
+                console = case["console"]
+                assert console["missing"] == 0 and console["latency_ms"]["count"] > 0
+                assert 0 < console["latency_ms"]["p50"] <= console["latency_ms"]["p99"]
     assert set(result["targets"]) == {"plain", "aes128"}
     md = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
-    assert "| pysiaalarm | aes128 |" in md
+    assert "| pysiaalarm | aes128 |" in md and "Frame → console" in md
+    assert all("console_p99_ok" in t for t in result["targets"].values())

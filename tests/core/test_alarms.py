@@ -143,3 +143,30 @@ async def test_a_storm_in_one_batch_raises_once_and_counts_every_event(
     last_pz0 = [m.data for m in seen if m.data["source"] == "PZ-0"][-1]
     assert last_pz0["event_count"] == 11
     await sub.close()
+
+
+async def test_events_a_hook_marks_are_stored_without_raising(platform: Platform) -> None:
+    class Silence:
+        """A writer hook that marks every burglary, as home_alarm does for disarmed ones."""
+
+        def load(self, session: object) -> None: ...
+        def on_changed(self, ctx: WriteContext, topics: set[str]) -> None: ...
+        def after_insert(self, ctx: WriteContext, events: list[Event]) -> None: ...
+
+        def prepare(self, ctx: WriteContext, events: list[Event]) -> list[Event]:
+            for ev in events:
+                if ev.kind == "home_alarm.burglary":
+                    platform.alarms.skip_alarm.add(ev.id)
+            return []
+
+    hook = Silence()
+    platform.writer.hooks.append(hook)
+    try:
+        burglary = Event.create("home_alarm.burglary", "ACCT-5")
+        await platform.pipeline.submit_many([burglary, Event.create("home_alarm.panic", "ACCT-5")])
+    finally:
+        platform.writer.hooks.remove(hook)
+    assert [a.kind for a in _alarms(platform)] == ["home_alarm.panic"]
+    assert platform.alarms.skip_alarm == set()  # emptied once the batch is done
+    await platform.pipeline.submit(Event.create("home_alarm.burglary", "ACCT-5"))
+    assert len(_alarms(platform)) == 2  # unmarked: raises as usual

@@ -204,3 +204,28 @@ async def test_periodic_reports_keep_their_codes(platform: Platform, contact_id:
             await life
     codes = {r.payload["code"] for r in _stored(platform, "SIA-3333")}
     assert codes == ({"602"} if contact_id else {"RP"})
+
+
+async def test_demo_perimeter_hosts_map_their_zones_to_the_fence(platform: Platform) -> None:
+    from anfang.store.models import Site, Zone
+    from anfang.store.writer import WriteContext
+    from anfang.subsystems.home_alarm import partitions
+
+    def fence(ctx: WriteContext) -> list[int]:
+        site = Site(code="S", name="小区")
+        ctx.session.add(site)
+        ctx.session.flush()
+        zones = [
+            Zone(site_id=site.id, code=f"PZ{i}", name=f"周界{i}", geometry=[[0, 0], [9, 0]])
+            for i in (1, 2)
+        ]
+        ctx.session.add_all(zones)
+        ctx.session.flush()
+        return [z.id for z in zones]
+
+    ids = await platform.writer.run(fence)
+    assert await ensure_accounts(platform, demo_accounts(homes=1, perimeter=1)) == 2
+    with platform.read_session() as s:
+        zones = partitions.list_zones(s, "9001")
+    assert [z.zone for z in zones] == [str(i) for i in range(1, 9)]
+    assert [z.site_zone_id for z in zones] == [ids[0], ids[1]] * 4

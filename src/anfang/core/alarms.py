@@ -117,6 +117,9 @@ class AlarmEngine:
         # an UPDATE: an alarm storm must not cost an ORM load per event (bench/sia).
         self._open_json: dict[str, dict[str, Any]] = {}
         self.audit_append: Any = None  # set by the platform: AuditLog.append
+        # Ids of events a subsystem hook's ``prepare`` stored as raising no alarm (a burglary
+        # from a disarmed partition, an intrusion in a bypassed zone); emptied per batch.
+        self.skip_alarm: set[str] = set()
 
     # ------------------------------------------------------------- writer hook
 
@@ -165,7 +168,10 @@ class AlarmEngine:
     def after_insert(self, ctx: WriteContext, events: list[Event]) -> None:
         """Raise new alarms, and attach repeats to the open ones in one statement each."""
         repeats: dict[str, list[Event]] = {}
+        skip = self.skip_alarm
         for ev in events:
+            if skip and ev.id in skip:
+                continue
             for d in self._candidates(ev.kind):
                 if d.device_codes is not None and ev.source not in d.device_codes:
                     continue
@@ -178,6 +184,7 @@ class AlarmEngine:
                     repeats.setdefault(open_id, []).append(ev)
                 else:
                     self._raise(ctx, d, ev)
+        skip.clear()
         if repeats:
             self._attach(ctx, repeats)
 

@@ -65,7 +65,7 @@ DEFAULT_DEFINITIONS: list[dict[str, Any]] = [
     },
     {
         "name": "设备离线",
-        "kinds": ["device.offline"],
+        "kinds": ["device.offline", "access.reader_offline"],
         "priority": 3,
         "ack_timeout_s": 600,
         "procedure": "检查设备供电与网络，通知维保单位。",

@@ -11,14 +11,17 @@ counted, logged and kept in a short list, so it is visible rather than silently 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
+
+from anfang.core.bus import Bus, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +102,78 @@ class Linkage:
         _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
         for task in pending:
             task.cancel()
+
+
+# Where an alarm's cameras are: (first event id, camera codes, site id, when), or None.
+# Called in a worker thread (it reads the database).
+Targets = Callable[[str], "tuple[str, tuple[str, ...], int | None, datetime] | None"]
+
+
+class AlarmCameraLinker:
+    """Asks for a ``snapshot`` and a ``clip`` from the cameras of each NEW alarm of some kinds.
+
+    Listens on the bus subject ``alarms.changed``; an alarm is linked once, when it is
+    first raised (repeats and workflow steps publish the same subject again).
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        linkage: Linkage,
+        kinds: frozenset[str],
+        targets: Targets,
+        clip_params: dict[str, Any],
+        name: str,
+    ) -> None:
+        self.bus, self.linkage, self.kinds = bus, linkage, kinds
+        self.targets, self.clip_params, self.name = targets, clip_params, name
+        self._linked: OrderedDict[str, None] = OrderedDict()
+        self._sub: Subscription | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Subscribe to alarm changes."""
+        self._sub = await self.bus.subscribe("alarms.changed")
+        self._task = asyncio.create_task(self._listen(self._sub), name=f"{self.name}-linkage")
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._sub is not None:
+            await self._sub.close()
+            self._sub = None
+
+    async def _listen(self, sub: Subscription) -> None:
+        async for msg in sub:
+            try:
+                await self.on_alarm(msg.data)
+            except Exception:  # one bad alarm must not stop the linkage
+                log.exception("%s linkage for %s failed", self.name, msg.data.get("id"))
+
+    async def on_alarm(self, data: dict[str, Any]) -> list[LinkageRequest]:
+        """Link an alarm seen for the first time to its cameras; the requests made."""
+        alarm_id = data.get("id")
+        if data.get("kind") not in self.kinds or not isinstance(alarm_id, str):
+            return []
+        if alarm_id in self._linked or data.get("state") != "new" or data.get("event_count") != 1:
+            return []
+        self._linked[alarm_id] = None
+        while len(self._linked) > 10_000:
+            self._linked.popitem(last=False)
+        found = await asyncio.to_thread(self.targets, alarm_id)
+        if found is None or not found[1]:
+            return []
+        event_id, cameras, site_id, at = found
+        requests = [
+            LinkageRequest("snapshot", alarm_id, event_id, at, cameras, site_id),
+            LinkageRequest(
+                "clip", alarm_id, event_id, at, cameras, site_id, dict(self.clip_params)
+            ),
+        ]
+        for req in requests:
+            self.linkage.trigger(req)
+        return requests

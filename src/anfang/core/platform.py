@@ -104,6 +104,7 @@ class Platform:
         # Services subsystems offer each other (e.g. "face"), set by their component factories.
         self.services: dict[str, object] = {}
         self.secrets = SecretBox.from_file(settings.resolved_secrets_key_file())
+        # Set by the home-alarm component while it runs (tests and the demo use them).
         self.mqtt: MqttZ2MAdapter | None = None
         self.sia: SiaReceiver | None = None
         self.generated_admin_password: str | None = None
@@ -131,19 +132,7 @@ class Platform:
         await self.audit.start()
         await self.supervisor.start()
         await self.escalator.start()
-        if settings_mqtt := self.settings.mqtt_host:
-            from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
-
-            self.mqtt = MqttZ2MAdapter(
-                self,
-                settings_mqtt,
-                self.settings.mqtt_port,
-                self.settings.mqtt_base_topic,
-                self.settings.mqtt_client_id,
-            )
-            await self.mqtt.start()
-        if self.settings.sia_enabled:
-            await self._start_sia()
+        # Subsystem components (the home-alarm one runs the SIA receiver and MQTT adapter).
         for comp in self.components:
             await comp.start()
             self._running.append(comp)
@@ -166,10 +155,6 @@ class Platform:
             except Exception:
                 log.exception("stopping %r failed", comp)
         await self.linkage.drain()
-        if self.sia is not None:
-            await self.sia.stop()
-        if self.mqtt is not None:
-            await self.mqtt.stop()
         await self.escalator.stop()
         await self.supervisor.stop()
         try:
@@ -183,20 +168,6 @@ class Platform:
         await self.pipeline.stop()
         await self.bus.close()
         self.engine.dispose()
-
-    async def _start_sia(self) -> None:
-        from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
-
-        host, port = self.settings.sia_host, self.settings.sia_port
-        self.sia = SiaReceiver(self, host, port, directory=self.alarm_accounts)
-        try:
-            await self.sia.start()
-        except OSError as exc:
-            self.sia = None
-            raise RuntimeError(
-                f"cannot listen for SIA DC-09 on {host}:{port} ({exc.strerror}); "
-                "set ANFANG_SIA_PORT to a free port or ANFANG_SIA_ENABLED=false"
-            ) from exc
 
     def _seed_definitions(self, ctx: WriteContext) -> None:
         if ctx.session.scalar(select(AlarmDefinition.id).limit(1)) is not None:

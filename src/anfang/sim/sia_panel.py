@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from anfang.store.base import utcnow
-from anfang.store.models import Household, Site
-from anfang.subsystems.home_alarm import service
+from anfang.store.models import Household, Site, Zone
+from anfang.subsystems.home_alarm import partitions, service
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, build_frame, crc16_arc
-from anfang.subsystems.home_alarm.models import AccountCreate
+from anfang.subsystems.home_alarm.models import AccountCreate, ZoneIn
 
 if TYPE_CHECKING:
     from anfang.core.platform import Platform
@@ -270,17 +270,25 @@ def demo_accounts(homes: int = 20, perimeter: int = 4) -> list[DemoAccount]:
 
 
 async def ensure_accounts(platform: Platform, plans: Sequence[DemoAccount]) -> int:
-    """Create the accounts that do not exist yet (homes tied to households); how many."""
+    """Create the accounts that do not exist yet (homes tied to households); how many.
 
-    def refs() -> tuple[list[int], int | None, set[str]]:
+    Each perimeter host's beam zones 1..8 are mapped to the site's perimeter zones in turn,
+    so that its intrusions land on the map and link to the nearest cameras.
+    """
+
+    def refs() -> tuple[list[int], int | None, set[str], list[int]]:
         with platform.read_session() as session:
             homes = list(session.scalars(select(Household.id).order_by(Household.id)))
             site = session.scalar(select(Site.id).order_by(Site.id).limit(1))
             have = {a.account for a in service.list_accounts(session)}
-        return homes, site, have
+            fence = list(
+                session.scalars(select(Zone.id).where(Zone.kind == "perimeter").order_by(Zone.code))
+            )
+        return homes, site, have, fence
 
-    homes, site, have = await asyncio.to_thread(refs)
+    homes, site, have, fence = await asyncio.to_thread(refs)
     created = 0
+    hosts = 0
     for i, plan in enumerate(plans):
         if plan.account in have:
             continue
@@ -294,6 +302,12 @@ async def ensure_accounts(platform: Platform, plans: Sequence[DemoAccount]) -> i
         )
         await service.create_account(platform, "demo", data)
         created += 1
+        if plan.kind == "perimeter" and fence:
+            for z in range(1, 9):
+                target = fence[(hosts * 8 + z - 1) % len(fence)]
+                zone = ZoneIn(zone=str(z), zone_type="perimeter", site_zone_id=target)
+                await partitions.put_zone(platform, "demo", plan.account, zone)
+            hosts += 1
     return created
 
 

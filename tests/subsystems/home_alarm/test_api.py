@@ -77,3 +77,69 @@ async def test_operator_may_read_not_write(platform: Platform, client: httpx.Asy
     assert r.status_code == 403
     assert (await client.get("/api/v1/alarm-accounts", headers=h)).status_code == 200
     assert (await client.get("/api/v1/alarm-accounts")).status_code == 401
+
+
+async def test_partitions_zones_and_operator_arming(
+    client: httpx.AsyncClient, platform: Platform
+) -> None:
+    h = auth(await login(client, "admin", ADMIN_PASSWORD))
+    r = await client.post("/api/v1/alarm-accounts", json={"account": "1234"}, headers=h)
+    assert r.status_code == 201
+    base = "/api/v1/alarm-accounts/1234"
+    r = await client.put(f"{base}/partitions", json={"partition": "01", "name": "楼下"}, headers=h)
+    assert r.status_code == 200 and r.json()["partition"] == "1" and r.json()["state"] == "unknown"
+    r = await client.post(f"{base}/partitions/1/arm", json={"state": "armed"}, headers=h)
+    assert r.status_code == 409 and "not operator-settable" in r.json()["detail"]
+    r = await client.put(
+        f"{base}/partitions", json={"partition": "1", "operator_settable": True}, headers=h
+    )
+    r = await client.post(f"{base}/partitions/1/arm", json={"state": "armed"}, headers=h)
+    assert r.status_code == 200 and r.json()["state"] == "armed"
+    r = await client.get(f"{base}/partitions", headers=h)
+    assert [(p["partition"], p["state"]) for p in r.json()] == [("1", "armed")]
+    r = await client.post(f"{base}/partitions/7/arm", json={"state": "armed"}, headers=h)
+    assert r.status_code == 404
+    r = await client.post(f"{base}/partitions/1/arm", json={"state": "stay"}, headers=h)
+    assert r.status_code == 422
+    r = await client.put(
+        f"{base}/zones", json={"zone": "009", "zone_type": "panic", "room": "主卧"}, headers=h
+    )
+    assert r.status_code == 200 and r.json()["zone"] == "9"
+    r = await client.put(f"{base}/zones", json={"zone": "3", "site_zone_id": 1}, headers=h)
+    assert r.status_code == 422 and "perimeter accounts" in r.json()["detail"]
+    r = await client.get(f"{base}/zones", headers=h)
+    assert [(z["zone"], z["zone_type"], z["room"]) for z in r.json()] == [("9", "panic", "主卧")]
+    r = await client.get("/api/v1/alarm-accounts/FFFF/zones", headers=h)
+    assert r.status_code == 404
+
+
+async def test_patch_rotates_and_removes_the_key(
+    client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from tests.subsystems.home_alarm.adapters.test_sia_receiver import exchange, frame, kind_of
+
+    h = auth(await login(client, "admin", ADMIN_PASSWORD))
+    old, new = bytes(range(16)), bytes(range(16, 48))
+    r = await client.post(
+        "/api/v1/alarm-accounts", json={"account": "1234", "key": old.hex()}, headers=h
+    )
+    assert r.status_code == 201
+    r = await client.patch(
+        "/api/v1/alarm-accounts/1234", json={"key": new.hex(), "supervision_s": 600}, headers=h
+    )
+    assert r.status_code == 200 and r.json()["has_key"] and r.json()["supervision_s"] == 600
+    assert new.hex().upper() not in r.text
+    assert platform.sia is not None
+    replies = await exchange(platform.sia, frame("1234", 1, old), frame("1234", 2, new))
+    assert [kind_of(x) for x in replies] == [b"DUH", b"*ACK"]
+    r = await client.patch("/api/v1/alarm-accounts/1234", json={"key": None}, headers=h)
+    assert r.status_code == 200 and r.json()["has_key"] is False
+    (reply,) = await exchange(platform.sia, frame("1234", 3))
+    assert kind_of(reply) == b"ACK"
+    r = await client.patch("/api/v1/alarm-accounts/1234", json={"enabled": None}, headers=h)
+    assert r.status_code == 422
+    r = await client.patch("/api/v1/alarm-accounts/1234", json={"key": "12"}, headers=h)
+    assert r.status_code == 422
+    assert (
+        await client.patch("/api/v1/alarm-accounts/9999", json={}, headers=h)
+    ).status_code == 404

@@ -26,7 +26,7 @@ def test_account_numbers_and_keys_are_checked_and_normalised() -> None:
 
 async def test_table_round_trip_and_public_view_hides_the_key(platform: Platform) -> None:
     def add(ctx: WriteContext) -> None:
-        ctx.session.add(AlarmAccount(account="1234", kind="home", key_hex="AA" * 16))
+        ctx.session.add(AlarmAccount(account="1234", kind="home", legacy_key_hex="AA" * 16))
 
     await platform.writer.run(add)
     with platform.read_session() as s:

@@ -1,5 +1,6 @@
 """家居（联网）报警 networked home alarms: registration."""
 
+from anfang.core import kinds
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
@@ -10,6 +11,7 @@ register(
         "Home alarms",
         models=("anfang.subsystems.home_alarm.models",),
         api=("anfang.subsystems.home_alarm.api",),
+        components=("anfang.subsystems.home_alarm.component:make",),
     ),
     [
         ("home_alarm.panic", S.CRITICAL, "紧急求助", "Panic"),
@@ -23,5 +25,13 @@ register(
         ("home_alarm.tamper", S.HIGH, "报警主机防拆", "Panel tamper"),
         ("home_alarm.trouble", S.MEDIUM, "报警主机故障", "Panel trouble"),
         ("home_alarm.test", S.INFO, "定期测试报告", "Periodic test"),
+        ("home_alarm.comm_fail", S.HIGH, "报警主机通信故障", "Panel communication failure"),
     ],
+)
+kinds.register(
+    "home_alarm.comm_restore",
+    S.INFO,
+    "报警主机通信恢复",
+    "Panel communication restored",
+    restore_of="home_alarm.comm_fail",
 )

@@ -282,7 +282,12 @@ def _check_time(ts: str | None, now: datetime, required: bool, header: _Head) ->
             raise _Reject(Reason.TIMESTAMP_WINDOW, "encrypted message without timestamp", header)
         return None
     try:
-        when = datetime.strptime(ts, _TS_FORMAT).replace(tzinfo=UTC)
+        # _TAIL matched HH:MM:SS,MM-DD-YYYY already: slicing is ~10x cheaper than strptime
+        # (7% of the event loop's time under bench/sia), and datetime() checks the ranges.
+        when = datetime(
+            int(ts[15:19]), int(ts[9:11]), int(ts[12:14]),
+            int(ts[0:2]), int(ts[3:5]), int(ts[6:8]), tzinfo=UTC,
+        )  # fmt: skip
     except ValueError:
         raise _Reject(Reason.BAD_FORMAT, f"invalid timestamp {ts!r}", header) from None
     if not -WINDOW_BEHIND <= when - now <= WINDOW_AHEAD:

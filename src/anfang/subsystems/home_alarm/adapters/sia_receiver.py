@@ -129,7 +129,8 @@ class SiaReceiver:
         self.platform = platform
         self.host = host
         self.port = port
-        self.directory = directory or AccountDirectory()
+        # Its own directory opens sealed keys with the platform's secrets box.
+        self.directory = directory or AccountDirectory(getattr(platform, "secrets", None))
         self.read_timeout = read_timeout
         self.udp = udp
         self._server: asyncio.Server | None = None
@@ -211,6 +212,7 @@ class SiaReceiver:
             FRAMES.labels("storage_unavailable").inc()
             log.warning("SIA %s seq %04d not stored: no reply", result.account, result.sequence)
             return None
+        self.directory.touch(account.account, now)  # supervision: the panel is alive
         if result.length_mismatch:
             FRAMES.labels("length_mismatch").inc()
         return build_ack(result, utcnow())

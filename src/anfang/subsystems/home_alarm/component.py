@@ -1,0 +1,142 @@
+"""The home-alarm component: receivers, sealed keys, arm state and account supervision.
+
+It runs the SIA DC-09 receiver (``platform.sia``, unless ``ANFANG_SIA_ENABLED=false``) and
+the zigbee2mqtt adapter (``platform.mqtt``, when ``ANFANG_MQTT_HOST`` is set), gives the
+account directory its secrets box, adds the :class:`HomeAlarmState` writer hook, seals
+plain keys left from before migration 0003, seeds the communication-failure alarm
+definition and runs the supervision check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from anfang.core import kinds
+from anfang.core.events import Event
+from anfang.store.models import AlarmDefinition
+from anfang.store.writer import WriteContext
+from anfang.subsystems.home_alarm.service import seal_legacy_keys
+from anfang.subsystems.home_alarm.state import HomeAlarmState
+
+if TYPE_CHECKING:
+    from anfang.core.platform import Platform
+
+log = logging.getLogger(__name__)
+
+COMM_FAIL_KINDS = ["home_alarm.comm_fail", "perimeter.comm_fail"]
+COMM_FAIL_DEFINITION = {
+    "name": "报警主机通信故障",
+    "kinds": COMM_FAIL_KINDS,
+    "priority": 2,
+    "ack_timeout_s": 300,
+    "procedure": "1. 联系住户或周界值班人员核实；2. 检查报警主机供电与网络；3. 通知维保单位。",
+}
+
+
+class HomeAlarmComponent:
+    """Runs the supervision of alarm accounts; see the module docstring."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        platform.alarm_accounts.box = platform.secrets
+        self.state = HomeAlarmState(platform.alarm_accounts, platform.alarms.skip_alarm)
+        hooks = platform.writer.hooks
+        # Before the perimeter hook: it decides on intrusions by the zone mapped here.
+        per = platform.services.get("perimeter")
+        hooks.insert(hooks.index(per) if per in hooks else len(hooks), self.state)
+        platform.services["home_alarm"] = self.state
+        self.interval = platform.settings.supervision_interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Seal legacy keys, seed the definition, load the state, start the receivers and
+        the supervision."""
+        sealed = await self.platform.writer.run(self._startup)
+        if sealed:
+            log.warning("sealed %d plain alarm-account keys left from before 0003", len(sealed))
+        try:
+            await self._start_mqtt()
+            if self.platform.settings.sia_enabled:
+                await self._start_sia()
+        except BaseException:
+            await self._stop_receivers()  # the platform does not stop what failed to start
+            raise
+        self._task = asyncio.create_task(self._loop(), name="alarm-account-supervision")
+
+    async def stop(self) -> None:
+        """Stop supervising and the receivers; everything acknowledged is durable."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._stop_receivers()
+
+    async def _start_mqtt(self) -> None:
+        settings = self.platform.settings
+        if not settings.mqtt_host:
+            return
+        from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
+
+        self.platform.mqtt = MqttZ2MAdapter(
+            self.platform,
+            settings.mqtt_host,
+            settings.mqtt_port,
+            settings.mqtt_base_topic,
+            settings.mqtt_client_id,
+        )
+        await self.platform.mqtt.start()
+
+    async def _start_sia(self) -> None:
+        from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
+
+        host, port = self.platform.settings.sia_host, self.platform.settings.sia_port
+        sia = SiaReceiver(self.platform, host, port, directory=self.platform.alarm_accounts)
+        try:
+            await sia.start()
+        except OSError as exc:
+            raise RuntimeError(
+                f"cannot listen for SIA DC-09 on {host}:{port} ({exc.strerror}); "
+                "set ANFANG_SIA_PORT to a free port or ANFANG_SIA_ENABLED=false"
+            ) from exc
+        self.platform.sia = sia
+
+    async def _stop_receivers(self) -> None:
+        sia, self.platform.sia = self.platform.sia, None
+        if sia is not None:
+            await sia.stop()
+        mqtt, self.platform.mqtt = self.platform.mqtt, None
+        if mqtt is not None:
+            await mqtt.stop()
+
+    async def check_now(self) -> list[Event]:
+        """One supervision round (also used by tests)."""
+        return await self.platform.writer.run(self.state.supervise)
+
+    def _startup(self, ctx: WriteContext) -> list[str]:
+        sealed = seal_legacy_keys(ctx, self.platform.secrets, self.platform.audit)
+        defs = ctx.session.scalars(select(AlarmDefinition.kinds)).all()
+        if not any(kinds.matches(p, COMM_FAIL_KINDS[0]) for ks in defs for p in ks):
+            ctx.session.add(AlarmDefinition(**COMM_FAIL_DEFINITION))
+            ctx.session.flush()
+            ctx.mark_changed("alarm_definitions")
+        self.state.load(ctx.session)
+        return sealed
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check_now()
+            except Exception:  # the database may be away; the next round retries
+                log.warning("alarm-account supervision failed", exc_info=True)
+
+
+def make(platform: Platform) -> HomeAlarmComponent:
+    """The component factory named in the subsystem registration."""
+    return HomeAlarmComponent(platform)
