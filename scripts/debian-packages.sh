@@ -7,7 +7,9 @@ want=(chromium fonts-noto-cjk postgresql mosquitto nats-server
   # the simulated cameras (run with Debian's /usr/bin/python3, which owns `gi`)
   ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-  gstreamer1.0-rtsp gstreamer1.0-libav)
+  gstreamer1.0-rtsp gstreamer1.0-libav
+  # intercom: SIPp plays a third-party door station in one test
+  sip-tester)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

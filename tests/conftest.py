@@ -30,6 +30,7 @@ def make_settings(tmp: Path, **over: object) -> Settings:
         "sqlite_synchronous": "NORMAL",
         "login_lockout_seconds": 1.0,
         "sia_port": 0,  # any free port: tests never collide with a running demo
+        "intercom_sip_port": 0,
     }
     base.update(over)
     return Settings.model_validate(base)

@@ -14,6 +14,7 @@ from rich.progress import Progress
 
 from anfang.config import Settings
 from anfang.core.site.cli import import_app
+from anfang.face.cli import face_app
 
 app = typer.Typer(
     help="anfang 安防 — security monitoring centre for residential communities.",
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(face_app, name="face")
 console = Console(stderr=True)
 
 PortOpt = Annotated[

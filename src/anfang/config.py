@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     )
     sia_port: int = Field(default=12000, ge=0, le=65535, description="TCP and UDP; 0: any free")
     sia_enabled: bool = True
+    face_enabled: bool = True
+    face_workers: int = Field(default=1, ge=1, le=16, description="face-engine processes")
+    face_threshold: float = Field(default=0.6, gt=0, le=2, description="max descriptor distance")
+    face_margin: float = Field(
+        default=0.08, ge=0, le=1, description="a 1:N match must beat the next person by this"
+    )
+    face_max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    face_max_pixels: int = Field(default=40_000_000, ge=10_000)
+    face_min_face_px: int = Field(default=60, ge=20)
+    intercom_enabled: bool = True
+    intercom_sip_host: str = "127.0.0.1"
+    intercom_sip_port: int = Field(default=5060, ge=0, le=65535, description="UDP; 0: any free")
+    intercom_ring_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    intercom_domain: str = "anfang"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     site_timezone: str = "Asia/Shanghai"
@@ -57,6 +71,27 @@ class Settings(BaseSettings):
     supervision_interval_seconds: float = Field(default=5.0, gt=0)
     escalation_interval_seconds: float = Field(default=5.0, gt=0)
     device_push_window_seconds: int = Field(default=60, ge=1)
+    video_root: Path | None = Field(
+        default=None, description="recording storage root (default: data_dir/recordings)"
+    )
+    video_recording: bool = Field(
+        default=False, description="record cameras (anfang demo records its own regardless)"
+    )
+    video_workers: int = Field(default=1, ge=1, le=64, description="recorder processes")
+    video_loss_seconds: float = Field(
+        default=10.0, gt=0, description="no packets this long: video.loss event and alarm"
+    )
+    video_reconnect_max_seconds: float = Field(default=30.0, gt=0)
+    video_quota_bytes: int | None = Field(
+        default=None, ge=0, description="recordings may use at most this much disk"
+    )
+    video_min_free_bytes: int = Field(
+        default=1 << 30, ge=0, description="emergency floor: delete oldest below this free space"
+    )
+    video_retention_interval_seconds: float = Field(default=300.0, gt=0)
+    access_capture_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="days to keep face captures of access decisions"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite under the data directory."""

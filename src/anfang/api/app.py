@@ -122,7 +122,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
-        overrides={"/api/v1/imports/": MAX_IMPORT_BYTES + 256 * 1024},
+        overrides={
+            "/api/v1/imports/": MAX_IMPORT_BYTES + 256 * 1024,
+            # face photos: the face service's own limit answers with a specific 413
+            "/api/v1/face/": settings.face_max_upload_bytes + 256 * 1024,
+        },
     )
     return app
 

@@ -14,6 +14,7 @@ class Role(StrEnum):
     INSTALLER = "installer"
     POLICE_INSPECTOR = "police_inspector"
     AUDITOR = "auditor"
+    RESIDENT = "resident"  # issues visitor passes for the household bound to it
 
 
 class Perm(StrEnum):
@@ -30,21 +31,36 @@ class Perm(StrEnum):
     DEVICES_WRITE = "devices.write"
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
+    PASSES_ISSUE = "passes.issue"  # residents: for their own household only
+    PASSES_MANAGE = "passes.manage"  # staff: any household's passes
+    INTERCOM_READ = "intercom.read"
+    INTERCOM_UNLOCK = "intercom.unlock"
+    ACCESS_CONFIGURE = "access.configure"  # doors, readers, rules, credentials
+    ACCESS_OPEN = "access.open"  # remote open of a door (audited)
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
 
+_DESK = {
+    Perm.PASSES_ISSUE,
+    Perm.PASSES_MANAGE,
+    Perm.INTERCOM_READ,
+    Perm.INTERCOM_UNLOCK,
+    Perm.ACCESS_OPEN,
+}
+
 GRANTS: dict[Role, frozenset[Perm]] = {
-    Role.OPERATOR: frozenset(_ALL_READ | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ}),
+    Role.OPERATOR: frozenset(_ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ}),
     Role.SUPERVISOR: frozenset(
-        _ALL_READ | {Perm.ALARMS_HANDLE, Perm.ALARM_DEFS_WRITE, Perm.PEOPLE_READ}
+        _ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.ALARM_DEFS_WRITE, Perm.PEOPLE_READ}
     ),
     Role.ADMIN: frozenset(Perm),
     Role.INSTALLER: frozenset(
-        _ALL_READ | {Perm.SITE_WRITE, Perm.DEVICES_WRITE, Perm.EVENTS_SUBMIT}
+        _ALL_READ | {Perm.SITE_WRITE, Perm.DEVICES_WRITE, Perm.EVENTS_SUBMIT, Perm.ACCESS_CONFIGURE}
     ),
     Role.POLICE_INSPECTOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ}),
     Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ}),
+    Role.RESIDENT: frozenset({Perm.PASSES_ISSUE}),
 }
 
 

@@ -96,22 +96,8 @@ def plan_devices(
 ) -> None:
     """Add every demo device the database knows to ``runner`` with its behaviour."""
     names = NameMaker(random.Random(7))
-    people = [(r.name, f"{r.building}{r.unit}{r.room}") for r in community.residents]
     plates = community.plates or ["苏E12345"]
     k = tempo.rate
-
-    def person(rng: random.Random) -> dict[str, Any]:
-        who, home = rng.choice(people)
-        return {
-            "person": who,
-            "household": home,
-            "credential": rng.choice(["face", "face", "card", "qr"]),
-            "direction": rng.choice(["in", "out"]),
-        }
-
-    def stranger(rng: random.Random) -> dict[str, Any]:
-        reason = rng.choice(["unknown_card", "expired_pass", "face_not_matched", "blacklist"])
-        return {"credential": rng.choice(["card", "face", "qr"]), "reason": reason}
 
     def car(rng: random.Random) -> dict[str, Any]:
         resident = rng.random() < 0.8
@@ -121,15 +107,10 @@ def plan_devices(
             "confidence": round(rng.uniform(0.88, 0.995), 3),
         }
 
+    # Gates, turnstiles, barriers and unit doors are played by the access subsystem's
+    # simulated terminals (real face photos and cards over its terminal interface); here
+    # they only send heartbeats.
     by_code: dict[str, list[Activity]] = {
-        "GATE-S-P1": [
-            Activity("access.granted", 20 * k, person),
-            Activity("access.denied", 2 * k, stranger),
-        ],
-        "GATE-N-P1": [
-            Activity("access.granted", 6 * k, person),
-            Activity("access.denied", 0.5 * k, stranger),
-        ],
         "LPR-P1-IN": [
             Activity("parking.entry", 3 * k, car),
             Activity("parking.blacklist", 0.1 * k, car),
@@ -137,12 +118,6 @@ def plan_devices(
         "LPR-P1-OUT": [Activity("parking.exit", 3 * k, car)],
     }
     by_type: dict[str, list[Activity]] = {
-        "barrier": [Activity("access.granted", 3 * k, car)],
-        # About one forced door every four minutes across the 22 unit doors.
-        "door_reader": [
-            Activity("access.granted", 1 * k, person),
-            Activity("access.door_forced", 0.012 * k, then="access.door_closed", then_after_s=20),
-        ],
         "camera": [Activity("video.motion", 0.3 * k)],
     }
     for dev in community.devices:

@@ -4,7 +4,29 @@ from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
 register(
-    Subsystem("access", "出入口控制", "Access control"),
+    Subsystem(
+        "access",
+        "出入口控制",
+        "Access control",
+        models=(
+            "anfang.subsystems.access.models",
+            "anfang.subsystems.access.models_passes",
+            "anfang.face.models",
+        ),
+        api=(
+            "anfang.subsystems.access.api",
+            "anfang.subsystems.access.api_config",
+            "anfang.subsystems.access.api_terminal",
+            "anfang.subsystems.access.api_passes",
+            "anfang.face.api",
+        ),
+        components=(
+            "anfang.face.service:make_face",
+            "anfang.subsystems.access.service:make_access",
+            "anfang.subsystems.access.linkage:make_access_linkage",
+        ),
+        sims=("anfang.subsystems.access.sim:make_demo_terminals",),
+    ),
     [
         ("access.granted", S.INFO, "通行放行", "Access granted"),
         ("access.denied", S.LOW, "通行拒绝", "Access denied"),
@@ -14,5 +36,10 @@ register(
         ("access.remote_open", S.LOW, "远程开门", "Remote open"),
         ("access.duress", S.CRITICAL, "胁迫开门", "Duress"),
         ("access.tamper", S.HIGH, "读卡器防拆", "Reader tamper"),
+        ("access.tamper_restore", S.INFO, "读卡器防拆恢复", "Reader tamper restored"),
+        ("access.trouble", S.MEDIUM, "读卡器故障", "Reader trouble"),
+        ("access.trouble_restore", S.INFO, "读卡器故障恢复", "Reader trouble restored"),
+        ("access.reader_offline", S.MEDIUM, "读卡器离线", "Reader offline"),
+        ("access.reader_online", S.INFO, "读卡器在线", "Reader online"),
     ],
 )

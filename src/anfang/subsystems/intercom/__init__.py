@@ -4,9 +4,19 @@ from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
 register(
-    Subsystem("intercom", "楼寓对讲", "Building intercom"),
+    Subsystem(
+        "intercom",
+        "楼寓对讲",
+        "Building intercom",
+        models=("anfang.subsystems.intercom.models",),
+        api=("anfang.subsystems.intercom.api",),
+        components=("anfang.subsystems.intercom.service:make_intercom",),
+        sims=("anfang.subsystems.intercom.sim:make_demo_intercom",),
+    ),
     [
         ("intercom.call", S.INFO, "访客呼叫", "Visitor call"),
         ("intercom.unlock", S.INFO, "对讲开门", "Intercom unlock"),
+        ("intercom.denied", S.INFO, "住户拒绝开门", "Visitor refused"),
+        ("intercom.missed", S.INFO, "呼叫未接听", "Call not answered"),
     ],
 )

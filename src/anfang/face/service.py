@@ -1,0 +1,336 @@
+"""The face service (``platform.services["face"]``): enrol, identify, search, erase.
+
+Image work runs in :class:`~anfang.face.engine.FaceEngine` worker processes; the 1:N
+index lives in this process's memory, loaded at start from the sealed templates and kept
+in step with every enrolment and erasure. Terminal decisions (``identify``) are not
+audited one by one; operator searches need a reason and are. A watch-list hit stores the
+capture sealed and emits ``face.watchlist_hit``, which raises the seeded alarm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from prometheus_client import Counter, Histogram
+
+import anfang.face  # noqa: F401  (declares the face event kinds)
+from anfang.face import alerts, store
+from anfang.face.config import FaceConfig
+from anfang.face.engine import Analysis, FaceEngine
+from anfang.face.index import FaceIndex, Hit, decide
+from anfang.face.models import PersonOut
+from anfang.face.reasons import FaceRefused, Reason
+
+if TYPE_CHECKING:
+    from anfang.core.platform import Platform
+
+log = logging.getLogger(__name__)
+
+REFUSALS = Counter("anfang_face_refusals_total", "Images or faces refused", ["reason"])
+IDENTIFY = Counter("anfang_face_identify_total", "Identifications", ["result"])
+# Faces described per capture when every face is checked against the watch lists.
+MAX_FACES = 5
+# How often people removed with their resident are dropped from memory.
+RECONCILE_SECONDS = 30.0
+DECISION_SECONDS = Histogram(
+    "anfang_face_decision_seconds",
+    "Image received to identification",
+    buckets=(0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5),
+)
+
+
+class FaceError(Exception):
+    """A refused face operation that is not about the image (unknown person, …)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The enrolled person a face matched."""
+
+    person_id: str
+    name: str
+    kind: str
+    distance: float
+    watch_list: str | None = None
+    watch_priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """The answer to one capture: faces seen, the best match under the threshold (or
+    None), the best distance even above it, quality, and any watch-list hit."""
+
+    faces: int
+    match: Match | None
+    distance: float | None
+    runner_up: float | None
+    threshold: float
+    quality: dict[str, float] | None
+    watchlist: dict[str, Any] | None
+    event_id: str | None
+    decision_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A stored enrolment."""
+
+    person: PersonOut
+    template_id: int
+    quality: dict[str, float]
+    duplicate_of: str | None
+
+
+def liveness_passed(value: object, min_score: float) -> bool | None:
+    """The terminal's liveness verdict: "pass"/"fail", a boolean or a 0..1 score.
+
+    None when no usable verdict was sent (anfang itself does no anti-spoofing)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"pass", "passed", "live", "true", "ok", "1"}:
+        return True
+    if text in {"fail", "failed", "spoof", "false", "0"}:
+        return False
+    try:
+        return float(text) >= min_score
+    except ValueError:
+        return None
+
+
+def refuse(reasons: list[Reason]) -> FaceRefused:
+    """Count and log a refusal, and return it to raise."""
+    for r in reasons:
+        REFUSALS.labels(r.code).inc()
+    log.info("face refused: %s", "; ".join(f"{r.code} {r.detail}" for r in reasons))
+    return FaceRefused(reasons)
+
+
+class FaceService:
+    """The face component: engine workers, the index and the people it knows."""
+
+    def __init__(self, platform: Platform, config: FaceConfig, engine: FaceEngine | None = None):
+        self.platform = platform
+        self.config = config
+        self.engine = engine or FaceEngine(config.workers, config.limits)
+        self._owns_engine = engine is None
+        self._task: asyncio.Task[None] | None = None
+        self.index = FaceIndex()
+        self.people: dict[str, store.PersonMeta] = {}
+
+    @property
+    def threshold(self) -> float:
+        """The match threshold (Euclidean distance)."""
+        return self.config.threshold
+
+    async def start(self) -> None:
+        """Seed the watch-list alarm definition and load the index (workers start lazily)."""
+        await self.platform.writer.run(store.seed_watch_definition)
+        await asyncio.to_thread(self._load)
+        self._task = asyncio.create_task(self._reconcile_loop(), name="face-reconcile")
+
+    async def _reconcile_loop(self) -> None:
+        from anfang.face import people
+
+        while True:
+            await asyncio.sleep(RECONCILE_SECONDS)
+            try:
+                await people.reconcile(self)
+            except Exception:  # storage down for a moment: try again next time
+                log.warning("face reconcile failed", exc_info=True)
+
+    async def stop(self) -> None:
+        """Stop the workers (of an engine this service made)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._owns_engine:
+            await asyncio.to_thread(self.engine.close)
+
+    def use_engine(self, engine: FaceEngine) -> None:
+        """Run on a shared engine (tests, the CLI); it outlives this service."""
+        if self._owns_engine:
+            self.engine.close()
+        self.engine = engine
+        self._owns_engine = False
+
+    def _load(self) -> None:
+        with self.platform.read_session() as session:
+            metas, ids, pids, matrix, bad = store.load_all(session, self.platform.secrets)
+        self.people = {m.person_id: m for m in metas}
+        index = FaceIndex(capacity=max(1024, len(ids)))
+        index.add_many(ids, pids, matrix)
+        self.index = index
+        if bad:
+            log.error("%d face templates do not open (wrong secrets key?): ids %s", len(bad), bad)
+        log.info("face index: %d templates of %d people", len(ids), len(self.people))
+
+    # ------------------------------------------------------------------ identify
+
+    async def identify(
+        self,
+        image: bytes,
+        *,
+        source: str = "face",
+        liveness: object = None,
+        door: str | None = None,
+        record_stranger: bool = False,
+        all_faces: bool = False,
+    ) -> Identification:
+        """Identify the largest face of a capture (``match``); with ``all_faces`` the other
+        faces (up to :data:`MAX_FACES`) are checked against the watch lists too.
+
+        Raises :class:`FaceRefused` (a ``ValueError``) for unusable images or a failed
+        liveness verdict. ``door`` and ``source`` go into the events it raises.
+        """
+        t0 = time.perf_counter()
+        if liveness_passed(liveness, self.config.liveness_min_score) is False:
+            raise refuse([Reason("liveness.fail", str(liveness))])
+        analysis = await self._analyse(image, describe=MAX_FACES if all_faces else 1)
+        if not analysis.faces:
+            IDENTIFY.labels("no_face").inc()
+            return self._answer(t0, 0, None, [], None)
+        face = analysis.faces[0]
+        hits, match = await self._match(face.vector)
+        IDENTIFY.labels("match" if match else "unknown").inc()
+        watched = match if match is not None and match.watch_list else None
+        for other in analysis.faces[1:]:
+            if watched is None and other.descriptor is not None:
+                _, m = await self._match(other.vector)
+                watched = m if m is not None and m.watch_list else None
+        watch = None
+        event_id = None
+        if watched is not None:
+            event_id = await alerts.watch_hit(
+                self.platform, watched, image, source, door, face.quality.as_dict()
+            )
+            watch = {
+                "person_id": watched.person_id,
+                "list": watched.watch_list,
+                "priority": watched.watch_priority,
+                "event": event_id,
+            }
+        elif match is None and record_stranger:
+            best = hits[0] if hits else None
+            event_id = await alerts.stranger(self.platform, source, door, len(analysis.faces), best)
+        return self._answer(
+            t0, len(analysis.faces), match, hits, face.quality.as_dict(), watch, event_id
+        )
+
+    async def _match(self, vector: NDArray[np.float32]) -> tuple[list[Hit], Match | None]:
+        """The two nearest people and the accepted match (threshold and margin)."""
+        hits = await asyncio.to_thread(self.index.search, vector, 2)
+        accepted = decide(hits, self.threshold, self.config.margin)
+        meta = self.people.get(accepted.person_id) if accepted else None
+        if accepted is None or meta is None:
+            return hits, None
+        match = Match(
+            meta.person_id, meta.name, meta.kind, accepted.distance,
+            meta.watch_list, meta.watch_priority,
+        )  # fmt: skip
+        return hits, match
+
+    def _answer(
+        self,
+        t0: float,
+        faces: int,
+        match: Match | None,
+        hits: list[Hit],
+        quality: dict[str, float] | None,
+        watch: dict[str, Any] | None = None,
+        event_id: str | None = None,
+    ) -> Identification:
+        took = time.perf_counter() - t0
+        DECISION_SECONDS.observe(took)
+        return Identification(
+            faces,
+            match,
+            hits[0].distance if hits else None,
+            hits[1].distance if len(hits) > 1 else None,
+            self.threshold,
+            quality,
+            watch,
+            event_id,
+            took * 1000,
+        )
+
+    async def _analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
+        try:
+            return await self.engine.analyse(image, describe=describe, want_crop=want_crop)
+        except FaceRefused as exc:
+            raise refuse(exc.reasons) from None
+
+    # ------------------------------------------------------------------ operator search
+
+    async def search(
+        self, image: bytes, *, actor: str, reason: str, k: int = 5
+    ) -> tuple[int, list[Match]]:
+        """An operator's search (top ``k``, no threshold), audited with its reason."""
+        if len(reason.strip()) < 4:
+            raise FaceError(422, "a search needs a reason (at least 4 characters)")
+        analysis = await self._analyse(image, describe=1)
+        out: list[Match] = []
+        if analysis.faces:
+            for h in await asyncio.to_thread(self.index.search, analysis.faces[0].vector, k):
+                m = self.people.get(h.person_id)
+                if m is not None:
+                    out.append(
+                        Match(
+                            m.person_id, m.name, m.kind, h.distance, m.watch_list, m.watch_priority
+                        )
+                    )
+        detail = {
+            "reason": reason,
+            "faces": len(analysis.faces),
+            "results": [m.person_id for m in out],
+        }
+        await self.platform.audit.record(actor, "face.search", "", detail)
+        return len(analysis.faces), out
+
+    # ------------------------------------------------------------------ people
+
+    async def enroll(
+        self, image: bytes, *, person_id: str, name: str, actor: str, **kw: Any
+    ) -> Enrolment:
+        """Enrol a photo (see :func:`anfang.face.people.enroll`)."""
+        from anfang.face import people
+
+        return await people.enroll(self, image, person_id=person_id, name=name, actor=actor, **kw)
+
+    async def erase(self, person_id: str, *, actor: str, reason: str = "") -> dict[str, int]:
+        """Erase a person's face data (see :func:`anfang.face.people.erase`)."""
+        from anfang.face import people
+
+        return await people.erase(self, person_id, actor=actor, reason=reason)
+
+    async def erase_resident(self, resident_id: int, *, actor: str) -> list[str]:
+        """Erase the face data of a resident who moved out."""
+        from anfang.face import people
+
+        return await people.erase_resident(self, resident_id, actor=actor)
+
+
+def make_face(platform: Platform) -> FaceService | None:
+    """The face component, registered as ``platform.services["face"]`` (None when off)."""
+    config = FaceConfig.from_settings(platform.settings)
+    if not config.enabled:
+        return None
+    svc = FaceService(platform, config)
+    platform.services["face"] = svc
+    return svc

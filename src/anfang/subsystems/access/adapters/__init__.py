@@ -1,0 +1,1 @@
+"""Access-control device adapters: Wiegand, HTTP terminals, OSDP."""

@@ -1,0 +1,67 @@
+"""What the access routers share: permissions, error mapping, small helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anfang.api.deps import Principal, current_principal, get_platform, require
+from anfang.api.rbac import Perm, allowed
+from anfang.core.platform import Platform
+from anfang.subsystems.access import crud
+from anfang.subsystems.access.errors import AccessError
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
+
+
+async def _people_or_config(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    """Holders and credentials: people readers, and the installers who configure them."""
+    if allowed(principal.role, Perm.PEOPLE_READ) or allowed(principal.role, Perm.ACCESS_CONFIGURE):
+        return principal
+    await get_platform(request).audit.record(  # refusals are audited like ``require``'s
+        principal.actor,
+        "access.denied",
+        f"{request.method} {request.url.path}",
+        {"permission": str(Perm.PEOPLE_READ), "role": principal.role},
+    )
+    raise HTTPException(403, f"role {principal.role!r} lacks permission {Perm.PEOPLE_READ}")
+
+
+People = Annotated[Principal, Depends(_people_or_config)]
+Events = Annotated[Principal, Depends(require(Perm.EVENTS_READ))]
+Config = Annotated[Principal, Depends(require(Perm.ACCESS_CONFIGURE))]
+Opener = Annotated[Principal, Depends(require(Perm.ACCESS_OPEN))]
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Turn the service's refusals into their HTTP status."""
+    try:
+        yield
+    except AccessError as exc:
+        raise HTTPException(exc.status, exc.message) from exc
+
+
+def rows(session: Session, model: Any) -> list[Any]:
+    """Every row of ``model``, by id."""
+    return list(session.scalars(select(model).order_by(model.id)))
+
+
+async def delete_row(platform: Platform, who: Principal, model: Any, ident: int, what: str) -> None:
+    """Delete one row (audited as ``access.<what>.delete``); 404 when it is not there."""
+
+    def fn(session: Session) -> tuple[None, str, dict[str, Any]]:
+        row = crud.get_or_404(session, model, ident, what)
+        session.delete(row)
+        return None, f"access_{what}:{ident}", {}
+
+    with errors():
+        await crud.write(platform, who.actor, f"access.{what}.delete", fn)

@@ -1,0 +1,15 @@
+"""The access subsystem's refusal, mapped to an HTTP status by the routers."""
+
+from __future__ import annotations
+
+
+class AccessError(Exception):
+    """A refused operation; ``status`` is the HTTP answer it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status

@@ -1,0 +1,1 @@
+"""Intercom wire protocols: SIP (pure core) and its UDP transport."""

@@ -1,0 +1,57 @@
+"""Anti-passback timed reset (per door) and the audited operator forgive."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from anfang.core.platform import Platform
+from anfang.store.base import utcnow
+from anfang.store.models import AuditEntry
+from anfang.subsystems.access.service import AccessService
+from tests.subsystems.access.conftest import CARD, Site, present
+
+
+async def test_reset_after_hours(site: Site, platform: Platform) -> None:
+    svc = platform.services["access"]
+    assert isinstance(svc, AccessService)
+    r = await site.client.patch(
+        f"/api/v1/access/doors/{site.ids['gate']}",
+        json={"passback_reset_h": 2, "passback_reset_at": "03:00"},
+        headers=site.headers,
+    )
+    assert r.status_code == 200 and r.json()["passback_reset_h"] == 2, r.text
+    now = utcnow()
+    assert (await svc.present("TERM-GATE", "in", "card", CARD, at=now)).decision.granted
+    again = await svc.present("TERM-GATE", "in", "card", CARD, at=now + timedelta(hours=1))
+    assert again.decision.reason == "passback"
+    later = await svc.present("TERM-GATE", "in", "card", CARD, at=now + timedelta(hours=2))
+    assert later.decision.reason == "ok"
+    bad = await site.client.patch(
+        f"/api/v1/access/doors/{site.ids['gate']}",
+        json={"passback_reset_at": "25:00"},
+        headers=site.headers,
+    )
+    assert bad.status_code == 422
+
+
+async def test_forgive_is_audited(site: Site, platform: Platform) -> None:
+    assert (await present(site.client, reader="in", card=CARD))["result"] == "grant"
+    assert (await present(site.client, reader="in", card=CARD))["reason"] == "passback"
+    url = f"/api/v1/access/holders/{site.ids['holder']}/passback/forgive"
+    assert (await site.client.post(url, json={}, headers=site.headers)).status_code == 422
+    r = await site.client.post(url, json={"reason": "尾随出门，已核实"}, headers=site.headers)
+    assert r.status_code == 200 and r.json()["cleared"] == 1, r.text
+    assert (await present(site.client, reader="in", card=CARD))["result"] == "grant"
+    with platform.read_session() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "access.passback.forgive")
+        ).one()
+    assert entry.target == f"access_holder:{site.ids['holder']}"
+    assert entry.detail["reason"] == "尾随出门，已核实" and entry.detail["cleared"] == ["GATE-S"]
+    missing = await site.client.post(
+        "/api/v1/access/holders/99999/passback/forgive", json={"reason": "xx"},
+        headers=site.headers,
+    )  # fmt: skip
+    assert missing.status_code == 404
