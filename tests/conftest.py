@@ -31,6 +31,7 @@ def make_settings(tmp: Path, **over: object) -> Settings:
         "login_lockout_seconds": 1.0,
         "sia_port": 0,  # any free port: tests never collide with a running demo
         "intercom_sip_port": 0,
+        "video_recording": False,  # the video tests switch it on where they record
     }
     base.update(over)
     return Settings.model_validate(base)

@@ -74,9 +74,7 @@ class Settings(BaseSettings):
     video_root: Path | None = Field(
         default=None, description="recording storage root (default: data_dir/recordings)"
     )
-    video_recording: bool = Field(
-        default=False, description="record cameras (anfang demo records its own regardless)"
-    )
+    video_recording: bool = Field(default=True, description="record the cameras' main streams")
     video_workers: int = Field(default=1, ge=1, le=64, description="recorder processes")
     video_loss_seconds: float = Field(
         default=10.0, gt=0, description="no packets this long: video.loss event and alarm"

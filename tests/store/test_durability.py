@@ -40,6 +40,7 @@ def _serve(data_dir: Path, port: int, db_url: str) -> subprocess.Popen[bytes]:
         "ANFANG_PORT": str(port),
         "ANFANG_SIA_PORT": "0",
         "ANFANG_INTERCOM_SIP_PORT": "0",
+        "ANFANG_VIDEO_RECORDING": "false",
         "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ANFANG_DATABASE_URL": db_url,
     }

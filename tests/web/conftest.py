@@ -150,6 +150,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "ANFANG_DATA_DIR": str(data_dir),
         "ANFANG_SIA_PORT": "0",
         "ANFANG_INTERCOM_SIP_PORT": "0",
+        "ANFANG_VIDEO_RECORDING": "false",
         "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ANFANG_SQLITE_SYNCHRONOUS": "NORMAL",
         "PYTHONUNBUFFERED": "1",

@@ -37,6 +37,8 @@ class Perm(StrEnum):
     INTERCOM_UNLOCK = "intercom.unlock"
     ACCESS_CONFIGURE = "access.configure"  # doors, readers, rules, credentials
     ACCESS_OPEN = "access.open"  # remote open of a door (audited)
+    VIDEO_VIEW = "video.view"  # live and recorded video (viewing recordings is audited)
+    VIDEO_EXPORT = "video.export"  # export a range to a file (audited, reason required)
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
@@ -47,6 +49,8 @@ _DESK = {
     Perm.INTERCOM_READ,
     Perm.INTERCOM_UNLOCK,
     Perm.ACCESS_OPEN,
+    Perm.VIDEO_VIEW,
+    Perm.VIDEO_EXPORT,
 }
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -58,7 +62,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
     Role.INSTALLER: frozenset(
         _ALL_READ | {Perm.SITE_WRITE, Perm.DEVICES_WRITE, Perm.EVENTS_SUBMIT, Perm.ACCESS_CONFIGURE}
     ),
-    Role.POLICE_INSPECTOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ}),
+    Role.POLICE_INSPECTOR: frozenset(
+        _ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ, Perm.VIDEO_VIEW}
+    ),
     Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ}),
     Role.RESIDENT: frozenset({Perm.PASSES_ISSUE}),
 }

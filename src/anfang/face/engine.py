@@ -13,6 +13,7 @@ import asyncio
 import functools
 import importlib.util
 import multiprocessing
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -88,8 +89,14 @@ class _Models:
 _MODELS: _Models | None = None
 
 
+def _worker_init() -> None:
+    """Pool initializer: leave Ctrl-C to the platform, which stops the pool in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_models()
+
+
 def load_models() -> None:
-    """Load the models into this process (the worker initializer; idempotent)."""
+    """Load the models into this process (idempotent)."""
     global _MODELS
     if _MODELS is None:
         _MODELS = _Models()
@@ -197,7 +204,7 @@ class FaceEngine:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=load_models,
+                initializer=_worker_init,
             )
         return self._pool
 

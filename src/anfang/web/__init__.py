@@ -13,10 +13,11 @@ from starlette.types import Scope
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Everything loads from anfang itself (closed LAN): the policy makes the browser refuse
-# any other origin, so a stray CDN reference fails loudly in development.
+# any other origin, so a stray CDN reference fails loudly in development. Media Source
+# players (live view, playback) attach through blob: object URLs, hence media-src blob:.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+    "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 

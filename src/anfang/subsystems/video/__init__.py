@@ -9,11 +9,19 @@ register(
         "视频安防监控",
         "Video surveillance",
         models=("anfang.subsystems.video.models",),
+        api=("anfang.subsystems.video.api", "anfang.subsystems.video.api_media"),
+        components=(
+            "anfang.subsystems.video.recorder:make_recorder",
+            "anfang.subsystems.video.media:make_media",
+        ),
+        sims=("anfang.subsystems.video.sim:make_demo_cameras",),
     ),
     [
         ("video.loss", S.HIGH, "视频丢失", "Video loss"),
         ("video.restore", S.INFO, "视频恢复", "Video restored"),
         ("video.tamper", S.HIGH, "视频遮挡/移位", "Video tamper"),
         ("video.motion", S.LOW, "移动侦测", "Motion detected"),
+        ("video.trouble", S.MEDIUM, "视频故障", "Video fault"),
+        ("video.recording_gap", S.LOW, "录像中断", "Recording gap"),
     ],
 )

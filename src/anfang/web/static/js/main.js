@@ -11,15 +11,16 @@ import { fillKindFilter, initEvents, liveEvent, reloadEvents, rerenderEvents } f
 import { applyStatic, lang, setLang, t, tOr } from "./i18n.js";
 import { loadSite, rerenderMap } from "./sitemap.js";
 import { unlockAudio } from "./sound.js";
-import { on, state } from "./state.js";
+import { emit, on, state } from "./state.js";
 import { Stream } from "./stream.js";
 import * as videoTab from "./video.js";
 import * as accessTab from "./access.js";
+import * as intercomTab from "./intercom.js";
 import { toast } from "./toast.js";
 
-const TABS = ["events", "devices", "map", "video", "access"];
+const TABS = ["events", "devices", "map", "video", "access", "intercom"];
 // Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
-const TAB_MODULES = { video: videoTab, access: accessTab };
+const TAB_MODULES = { video: videoTab, access: accessTab, intercom: intercomTab };
 let running = false;
 let expiryTimer = null;
 let wsState = { st: "connecting", seconds: 0 };
@@ -32,8 +33,10 @@ function renderWs() {
 
 const stream = new Stream({
   onMessage(msg) {
-    if (msg.type === "event") liveEvent(msg.data);
-    else if (msg.type === "alarm") upsertAlarm(msg.data, { live: true });
+    if (msg.type === "event") {
+      liveEvent(msg.data);
+      emit("event", msg.data); // for tab modules (video pop-ups, access log)
+    } else if (msg.type === "alarm") upsertAlarm(msg.data, { live: true });
     else if (msg.type === "device") liveDevice(msg.data);
   },
   onState(st, seconds) {

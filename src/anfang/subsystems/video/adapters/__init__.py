@@ -1,0 +1,1 @@
+"""Video adapters: RTSP streams (and ONVIF)."""

@@ -1,0 +1,362 @@
+"""REST and WebSocket API for watching video: playback, export, event media, live view.
+
+Who may watch: operators, supervisors, admins and police inspectors (read-only: they may
+view, not export). Viewing a recording is audited once per playback session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket
+from fastapi.responses import FileResponse, Response
+from fastapi.websockets import WebSocketDisconnect
+from prometheus_client import Counter
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from anfang.api.deps import Principal, get_platform, require
+from anfang.api.rbac import Perm, allowed
+from anfang.core.platform import Platform
+from anfang.store.models import Device
+from anfang.subsystems.video import export as ex
+from anfang.subsystems.video.adapters import onvif
+from anfang.subsystems.video.adapters import ws_discovery as wsd
+from anfang.subsystems.video.live import LIVE_LATENCY
+from anfang.subsystems.video.media import SERVICE, MediaService
+from anfang.subsystems.video.models import AlarmMedia, Camera, Export
+from anfang.subsystems.video.playback import (
+    MediaError,
+    PlaybackSession,
+    check_range,
+    codec_mime,
+    new_session_id,
+    plan,
+    resolve,
+    to_fragmented,
+)
+from anfang.subsystems.video.service import password_purpose
+from anfang.subsystems.video.store import camera_by_code
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/video", tags=["video"])
+REJECTED = Counter("anfang_video_media_rejected_total", "Video media requests refused", ["why"])
+Viewer = Annotated[Principal, Depends(require(Perm.VIDEO_VIEW))]
+Exporter = Annotated[Principal, Depends(require(Perm.VIDEO_EXPORT))]
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def _svc(platform: Platform) -> MediaService:
+    svc = platform.services.get(SERVICE)
+    if not isinstance(svc, MediaService):
+        raise HTTPException(503, "the video media component is not running")
+    return svc
+
+
+@contextlib.contextmanager
+def _http_errors() -> Iterator[None]:
+    try:
+        yield
+    except MediaError as exc:
+        REJECTED.labels(str(exc.status)).inc()
+        log.info("video media request refused (%s): %s", exc.status, exc.message)
+        raise HTTPException(exc.status, exc.message) from exc
+
+
+async def _camera(svc: MediaService, code: str) -> Camera:
+    cam: Camera | None = await svc.read(lambda s: camera_by_code(s, code))
+    if cam is None:
+        raise HTTPException(404, f"no camera {code!r}")
+    return cam
+
+
+class RangeIn(BaseModel):
+    """A camera and a time range (ISO 8601 with a time zone)."""
+
+    camera: str = Field(min_length=1, max_length=64)
+    start: datetime
+    end: datetime
+
+
+class ExportIn(RangeIn):
+    """An export request: the range and why (required, kept in the audit log)."""
+
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+
+
+# ---------------------------------------------------------------- playback
+
+
+@router.post("/playback", status_code=201)
+async def open_playback(data: RangeIn, who: Viewer, platform: PlatformDep) -> dict[str, Any]:
+    """Open a playback session for a range (audited once); lists its segments and gaps."""
+    svc = _svc(platform)
+    with _http_errors():
+        check_range(data.start, data.end)
+    cam = await _camera(svc, data.camera)
+    segs, gaps = await svc.read(lambda s: plan(s, cam.id, data.start, data.end))
+    sess = PlaybackSession(
+        new_session_id(),
+        who.user_id,
+        who.actor,
+        cam.id,
+        data.camera,
+        data.start,
+        data.end,
+        segs,
+        gaps,
+    )
+    svc.sessions.add(sess)
+    await platform.audit.record(
+        who.actor,
+        "video.view",
+        data.camera,
+        {"start": data.start.isoformat(), "end": data.end.isoformat(), "session": sess.id},
+    )
+    return sess.to_json()
+
+
+@router.get("/playback/{sid}/segments/{index}")
+async def playback_segment(sid: str, index: int, who: Viewer, platform: PlatformDep) -> Response:
+    """One segment of an open session as fragmented MP4 (its MSE type in ``X-Codec``)."""
+    svc = _svc(platform)
+    with _http_errors():
+        sess = svc.sessions.get(sid, who.user_id)
+        if not 0 <= index < len(sess.segments):
+            raise MediaError(404, f"segment {index} is not in this session")
+        path = resolve(svc.root, sess.segments[index].path)
+        data = await asyncio.to_thread(to_fragmented, path)
+    return Response(
+        data,
+        media_type="video/mp4",
+        headers={"X-Codec": codec_mime(data), "Cache-Control": "private, max-age=3600"},
+    )
+
+
+# ---------------------------------------------------------------- export
+
+
+@router.post("/exports", status_code=202)
+async def create_export(data: ExportIn, who: Exporter, platform: PlatformDep) -> dict[str, Any]:
+    """Export a range to one MP4 (remux in a worker thread); poll the export for its state."""
+    svc = _svc(platform)
+    with _http_errors():
+        check_range(data.start, data.end)
+    cam = await _camera(svc, data.camera)
+    with _http_errors():
+        out = await ex.request_export(
+            platform, who.actor, cam, data.camera, data.start, data.end, data.reason
+        )
+    svc.spawn(ex.run_export(platform, svc.root, out["id"], cam, data.camera))
+    return out
+
+
+def _export_rows(s: Any, export_id: int | None, limit: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(Export, Device.code)
+        .join(Camera, Camera.id == Export.camera_id)
+        .join(Device, Device.id == Camera.device_id)
+        .order_by(Export.id.desc())
+        .limit(limit)
+    )
+    if export_id is not None:
+        stmt = stmt.where(Export.id == export_id)
+    return [ex.export_json(e, code) | {"path": e.path} for e, code in s.execute(stmt)]
+
+
+@router.get("/exports")
+async def list_exports(
+    _: Viewer, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """The latest exports."""
+    rows: list[dict[str, Any]] = await _svc(platform).read(lambda s: _export_rows(s, None, limit))
+    return [{k: v for k, v in r.items() if k != "path"} for r in rows]
+
+
+async def _one_export(svc: MediaService, export_id: int) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = await svc.read(lambda s: _export_rows(s, export_id, 1))
+    if not rows:
+        raise HTTPException(404, f"no export {export_id}")
+    return rows[0]
+
+
+@router.get("/exports/{export_id}")
+async def get_export(export_id: int, _: Viewer, platform: PlatformDep) -> dict[str, Any]:
+    """One export and its state (``running``, ``done``, ``failed``)."""
+    row = await _one_export(_svc(platform), export_id)
+    return {k: v for k, v in row.items() if k != "path"}
+
+
+@router.get("/exports/{export_id}/download")
+async def download_export(export_id: int, who: Exporter, platform: PlatformDep) -> FileResponse:
+    """The exported MP4 (audited); its SHA-256 is in ``X-Content-SHA256``."""
+    svc = _svc(platform)
+    row = await _one_export(svc, export_id)
+    if row["state"] != "done":
+        raise HTTPException(409, f"export {export_id} is {row['state']}")
+    with _http_errors():
+        path = resolve(svc.root, row["path"])
+    await platform.audit.record(
+        who.actor, "video.export.download", row["camera"], {"export": export_id}
+    )
+    return FileResponse(
+        path,
+        media_type="video/mp4",
+        filename=path.name,
+        headers={"X-Content-SHA256": row["sha256"]},
+    )
+
+
+# ---------------------------------------------------------------- event media
+
+
+def _media_json(m: AlarmMedia, code: str | None) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "alarm_id": m.alarm_id,
+        "event_id": m.event_id,
+        "camera": code,
+        "kind": m.kind,
+        "sha256": m.sha256,
+        "bytes": m.bytes,
+        "start": m.start_at.isoformat() if m.start_at else None,
+        "end": m.end_at.isoformat() if m.end_at else None,
+        "created_at": m.created_at.isoformat(),
+        "url": f"/api/v1/video/media/{m.id}",
+    }
+
+
+def _media_rows(s: Any, alarm_id: str) -> list[dict[str, Any]]:
+    stmt = (
+        select(AlarmMedia, Device.code)
+        .outerjoin(Camera, Camera.id == AlarmMedia.camera_id)
+        .outerjoin(Device, Device.id == Camera.device_id)
+        .where(AlarmMedia.alarm_id == alarm_id)
+        .order_by(AlarmMedia.id)
+    )
+    return [_media_json(m, code) for m, code in s.execute(stmt)]
+
+
+@router.get("/alarms/{alarm_id}/media")
+async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[dict[str, Any]]:
+    """The snapshots and clips attached to an alarm."""
+    rows: list[dict[str, Any]] = await _svc(platform).read(lambda s: _media_rows(s, alarm_id))
+    return rows
+
+
+@router.get("/media/{media_id}")
+async def media_file(media_id: int, _: Viewer, platform: PlatformDep) -> FileResponse:
+    """A snapshot (JPEG) or clip (MP4) file."""
+    svc = _svc(platform)
+    row: AlarmMedia | None = await svc.read(lambda s: s.get(AlarmMedia, media_id))
+    if row is None:
+        raise HTTPException(404, f"no media {media_id}")
+    with _http_errors():
+        path = resolve(svc.root, row.path)
+    if not path.is_file():
+        raise HTTPException(410, f"media {media_id} is no longer on disk")
+    kind = "image/jpeg" if row.kind == "snapshot" else "video/mp4"
+    return FileResponse(path, media_type=kind, headers={"X-Content-SHA256": row.sha256})
+
+
+# ---------------------------------------------------------------- live
+
+
+@router.websocket("/live/{code}")
+async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -> None:
+    """Fragmented MP4 of a camera: a JSON ``init`` message with the MSE type, then binary
+    fragments (one per frame, the first one of each session an init segment)."""
+    platform: Platform = ws.app.state.platform
+    who = await platform.users.authenticate_token(token) if token else None
+    await ws.accept()
+    if who is None or not allowed(who.role, Perm.VIDEO_VIEW):
+        REJECTED.labels("live-auth").inc()
+        await ws.close(code=1008, reason="invalid token or role may not view video")
+        return
+    svc = platform.services.get(SERVICE)
+    cam = (
+        await svc.read(lambda s: camera_by_code(s, code)) if isinstance(svc, MediaService) else None
+    )
+    if cam is None or not isinstance(svc, MediaService):
+        await ws.close(code=1008, reason=f"no camera {code!r}")
+        return
+    url = svc.stream_url(cam, code, main=stream == "main")
+    relay, viewer = svc.live.join(f"{code}:{stream}", url)
+    closer = asyncio.create_task(_watch_close(ws))
+    try:
+        while not closer.done():
+            getter = asyncio.create_task(viewer.queue.get())
+            done, _ = await asyncio.wait({getter, closer}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            frag = getter.result()
+            if frag.init:
+                await ws.send_json({"type": "init", "mime": codec_mime(frag.data)})
+            await ws.send_bytes(frag.data)
+            LIVE_LATENCY.observe(time.monotonic() - frag.received)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        relay.remove(viewer)
+        closer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await closer
+
+
+async def _watch_close(ws: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await ws.receive_text()
+
+
+# ---------------------------------------------------------------- ONVIF
+
+Installer = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
+
+
+@router.get("/onvif/discover")
+async def onvif_discover(
+    _: Installer, timeout_s: Annotated[float, Query(gt=0, le=10)] = 2.0
+) -> list[dict[str, Any]]:
+    """ONVIF cameras on the local network (WS-Discovery probe, answers for ``timeout_s``)."""
+    try:
+        found = await wsd.discover(timeout_s)
+    except OSError as exc:
+        raise HTTPException(503, f"cannot send a WS-Discovery probe: {exc.strerror}") from exc
+    return [
+        {
+            "endpoint": m.endpoint,
+            "address": src,
+            "name": m.scope("name"),
+            "hardware": m.scope("hardware"),
+            "xaddrs": list(m.xaddrs),
+            "types": list(m.types),
+            "scopes": list(m.scopes),
+        }
+        for m, src in found
+    ]
+
+
+@router.get("/onvif/{code}")
+async def onvif_info(code: str, _: Installer, platform: PlatformDep) -> dict[str, Any]:
+    """What camera ``code`` says over ONVIF: device information, profiles, URIs, presets."""
+    svc = _svc(platform)
+    cam = await _camera(svc, code)
+    if not cam.onvif_url:
+        raise HTTPException(422, f"camera {code!r} has no ONVIF address")
+    password = None
+    if cam.password_sealed:
+        password = platform.secrets.open(cam.password_sealed, password_purpose(code)).decode()
+    try:
+        info = await onvif.read_device(cam.onvif_url, cam.username, password)
+    except onvif.OnvifError as exc:
+        REJECTED.labels(f"onvif-{exc.status}").inc()
+        raise HTTPException(exc.status, exc.message) from exc
+    return info.to_json()

@@ -1,0 +1,216 @@
+"""The video tab in Debian's Chromium: wall layouts, a live tile, playback, export, alarm pop-up.
+
+The cameras are the simulated RTSP site (GStreamer under Debian's python3), recordings are
+short ffmpeg files indexed before the server starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from anfang.core.platform import Platform
+from anfang.subsystems.video.sim import SimCameraServer, StreamSpec
+from anfang.subsystems.video.store import storage_root
+from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.subsystems.video.segfiles import add_camera, add_segments, make_segments
+from tests.web.conftest import STARTUP_TIMEOUT_S, Server, _drain, _free_port, _seed
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 20_000
+T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def rtsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The simulated RTSP site with one small stream; yields its base URL."""
+    spec = StreamSpec("/cam1/sub", width=320, height=240, fps=25, kbps=400, seconds=4)
+    server = SimCameraServer([spec], tmp_path_factory.mktemp("rtsp"))
+    server.start()
+    try:
+        yield server.url("").rstrip("/")
+    finally:
+        server.stop()
+
+
+async def _seed_video(data_dir: Path, rtsp_base: str) -> None:
+    await _seed(data_dir)
+    platform = Platform(make_settings(data_dir))
+    await platform.start()
+    try:
+        cam = await add_camera(
+            platform, "CAM-V1", main_url=f"{rtsp_base}/cam1/sub", sub_url=f"{rtsp_base}/cam1/sub"
+        )
+        await add_camera(platform, "CAM-V2")
+
+        def creds(ctx: Any) -> None:
+            from anfang.subsystems.video.models import Camera
+
+            row = ctx.session.get(Camera, cam)
+            row.username = "admin"
+            row.password_sealed = platform.secrets.seal(b"admin", "camera:CAM-V1")
+
+        await platform.writer.run(creds)
+        root = storage_root(platform.settings)
+        segs = make_segments(root, "CAM-V1", T0, 3) + make_segments(
+            root, "CAM-V1", T0 + timedelta(seconds=8), 2
+        )
+        await add_segments(platform, cam, segs)
+    finally:
+        await platform.stop()
+
+
+@pytest.fixture(scope="module")
+def vserver(tmp_path_factory: pytest.TempPathFactory, rtsp: str) -> Iterator[Server]:
+    """``anfang serve`` with two cameras (one live on the RTSP sim) and 10 s of recordings."""
+    data_dir = tmp_path_factory.mktemp("anfang-video")
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _seed_video(data_dir, rtsp)).result()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ANFANG_DATA_DIR": str(data_dir),
+        "ANFANG_SIA_PORT": "0",
+        "ANFANG_INTERCOM_SIP_PORT": "0",
+        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ANFANG_SQLITE_SYNCHRONOUS": "NORMAL",
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("anfang")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    log: list[str] = []
+    ready = threading.Event()
+    threading.Thread(target=_drain, args=(proc, log, ready), daemon=True).start()
+    try:
+        if not ready.wait(STARTUP_TIMEOUT_S) or proc.poll() is not None:
+            pytest.fail("anfang serve did not start:\n" + "\n".join(log[-40:]))
+        yield Server(f"http://127.0.0.1:{port}", data_dir, proc, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def page(browser: Any, vserver: Server) -> Iterator[Any]:
+    """A logged-in console on the video tab (browser time zone UTC, Chinese)."""
+    context = browser.new_context(
+        viewport={"width": 1600, "height": 1000}, locale="zh-CN", timezone_id="UTC"
+    )
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    p.goto(vserver.base_url + "/")
+    p.fill("#login-username", "admin")
+    p.fill("#login-password", ADMIN_PASSWORD)
+    p.click("#login-submit")
+    p.wait_for_selector('#ws-state[data-state="online"]')
+    p.keyboard.press("4")
+    p.wait_for_selector("#panel-video:not([hidden])")
+    try:
+        yield p
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_wall_layouts_switch_by_key_and_button(page: Any) -> None:
+    tiles = page.locator("#video-wall .video-tile")
+    expect(tiles).to_have_count(4)
+    page.keyboard.press("Shift+Digit1")
+    expect(tiles).to_have_count(1)
+    page.click('[data-layout-btn="9"]')
+    expect(tiles).to_have_count(9)
+    page.keyboard.press("w")
+    expect(tiles).to_have_count(16)
+    expect(page.locator("#video-wall")).to_have_attribute("data-layout", "16")
+    expect(page.locator("#video-cameras li[data-camera]")).to_have_count(3)  # + CAM-B1
+
+
+def test_live_tile_receives_video(page: Any) -> None:
+    page.click('#video-wall .video-tile[data-index="1"]')
+    page.click('#video-cameras button:text-is("CAM-V1")')
+    video = page.locator('.video-tile[data-camera="CAM-V1"] video')
+    page.wait_for_function(
+        "v => Number(v.dataset.fragments || 0) > 25 && v.buffered.length > 0 && v.currentTime > 0",
+        arg=video.element_handle(),
+    )
+
+
+def test_playback_of_a_recorded_range_with_seek_speed_and_export(page: Any) -> None:
+    page.select_option("#video-pb-camera", "CAM-V1")
+    page.fill("#video-pb-start", "2026-05-01T08:00:01")
+    page.fill("#video-pb-end", "2026-05-01T08:00:11")
+    page.click('#video-pb-form button[type="submit"]')
+    video = page.locator("#video-pb-video")
+    expect(page.locator("#video-pb-info")).to_contain_text("录像缺失 1 段")
+    expect(page.locator("#video-timeline .gap")).to_have_count(1)
+    page.select_option("#video-pb-speed", "4")
+    page.wait_for_function(
+        "v => v.currentTime > 2 && v.playbackRate === 4", arg=video.element_handle()
+    )
+    # Through the hole at 6-8 s into the last recordings.
+    page.wait_for_function(
+        "v => v.currentTime > 8.5 && Number(v.dataset.segments) >= 4", arg=video.element_handle()
+    )
+    page.eval_on_selector(
+        "#video-seek", "s => { s.value = '100'; s.dispatchEvent(new Event('input')); }"
+    )
+    page.wait_for_function("v => v.currentTime < 3", arg=video.element_handle())
+    page.click("#video-export-open")
+    page.click('#video-export-dialog button[type="submit"]')
+    expect(page.locator("#video-export-state")).to_contain_text("请填写导出原因")
+    page.fill("#video-export-reason", "业主报案")
+    page.click('#video-export-dialog button[type="submit"]')
+    expect(page.locator("#video-export-state .sha")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+
+
+def test_alarm_video_pops_up(page: Any, vserver: Server) -> None:
+    with vserver.client(vserver.admin_token()) as api:
+        r = api.post(
+            "/api/v1/events",
+            json={
+                "kind": "video.tamper",
+                "source": "CAM-V1",
+                "payload": {"condition": "occlusion"},
+            },
+        )
+        assert r.status_code == 201, r.text
+    popup = page.locator('#video-popup[data-camera="CAM-V1"]')
+    expect(popup).to_be_visible()
+    page.wait_for_function(
+        "v => Number(v.dataset.fragments || 0) > 5",
+        arg=page.locator("#video-popup video").element_handle(),
+    )
+    page.keyboard.press("Escape")
+    expect(popup).to_have_count(0)
