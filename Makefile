@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup debs services lint typecheck pytest bench clean
+.PHONY: run test setup debs services lint typecheck pytest bench bench-sia bench-recording bench-face clean
 
 run: setup  ## start the demo community; console at http://127.0.0.1:8080
 	$(BIN)/anfang demo
@@ -38,6 +38,19 @@ pytest: setup
 
 bench: setup services
 	$(BIN)/python -m bench.pipeline
+
+# The other benchmarks, one command each (they read ../shared/datasets or ANFANG_BENCH_*).
+bench-sia: setup
+	$(BIN)/python -m bench.sia
+
+bench-recording: setup debs
+	$(BIN)/python -m bench.recording
+
+# The peer, face_recognition, is installed without its dependencies: it would build dlib
+# from source; dlib-bin (ours) provides the module.
+bench-face: setup
+	$(BIN)/python -m pip install -q --no-deps face_recognition
+	$(BIN)/python -m bench.face
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
