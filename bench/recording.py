@@ -320,6 +320,9 @@ async def run_sweep(
             "database_url": database_url,
             "admin_password": "bench-password-1",
             "sia_enabled": False,
+            "intercom_enabled": False,
+            # the sweep is timed alone: the recorder's own periodic sweep would race it
+            "video_recording": False,
             "video_min_free_bytes": 0,
             "sqlite_synchronous": "NORMAL",
         }
