@@ -17,6 +17,7 @@ import types
 from typing import Any
 
 import numpy as np
+from PIL import ImageFile
 
 from anfang.face.engine import model_dir
 
@@ -36,9 +37,14 @@ def load() -> Any | None:
     sys.modules.setdefault("face_recognition_models", shim)
     try:
         # imported by name: installed only for the benchmark (pip install --no-deps)
+        truncated = ImageFile.LOAD_TRUNCATED_IMAGES
         peer = importlib.import_module("face_recognition")
     except ImportError:
         return None
+    finally:
+        # face_recognition switches Pillow to accept truncated images for the whole
+        # process; anfang refuses them (image.broken), so put the global back.
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return peer
 
 

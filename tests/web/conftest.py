@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -144,16 +145,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # Playwright's sync API may already run an event loop in this thread.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, _seed(data_dir)).result()
+    with serve(data_dir, {"ANFANG_VIDEO_RECORDING": "false"}) as srv:
+        yield srv
+
+
+@contextlib.contextmanager
+def serve(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Run ``anfang serve`` on a free port over ``data_dir`` until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
         "ANFANG_DATA_DIR": str(data_dir),
         "ANFANG_SIA_PORT": "0",
         "ANFANG_INTERCOM_SIP_PORT": "0",
-        "ANFANG_VIDEO_RECORDING": "false",
         "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ANFANG_SQLITE_SYNCHRONOUS": "NORMAL",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     cli = Path(sys.executable).with_name("anfang")
     proc = subprocess.Popen(

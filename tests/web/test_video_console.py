@@ -7,11 +7,7 @@ short ffmpeg files indexed before the server starts.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -26,7 +22,7 @@ from anfang.subsystems.video.sim import SimCameraServer, StreamSpec
 from anfang.subsystems.video.store import storage_root
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.subsystems.video.segfiles import add_camera, add_segments, make_segments
-from tests.web.conftest import STARTUP_TIMEOUT_S, Server, _drain, _free_port, _seed
+from tests.web.conftest import Server, _seed, serve
 
 pytestmark = pytest.mark.browser
 
@@ -79,44 +75,8 @@ def vserver(tmp_path_factory: pytest.TempPathFactory, rtsp: str) -> Iterator[Ser
     data_dir = tmp_path_factory.mktemp("anfang-video")
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, _seed_video(data_dir, rtsp)).result()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ANFANG_DATA_DIR": str(data_dir),
-        "ANFANG_SIA_PORT": "0",
-        "ANFANG_INTERCOM_SIP_PORT": "0",
-        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ANFANG_SQLITE_SYNCHRONOUS": "NORMAL",
-        "PYTHONUNBUFFERED": "1",
-    }
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("anfang")),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    log: list[str] = []
-    ready = threading.Event()
-    threading.Thread(target=_drain, args=(proc, log, ready), daemon=True).start()
-    try:
-        if not ready.wait(STARTUP_TIMEOUT_S) or proc.poll() is not None:
-            pytest.fail("anfang serve did not start:\n" + "\n".join(log[-40:]))
-        yield Server(f"http://127.0.0.1:{port}", data_dir, proc, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve(data_dir) as srv:
+        yield srv
 
 
 @pytest.fixture

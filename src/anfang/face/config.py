@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from anfang.config import Settings
 from anfang.face.imaging import ImageLimits
 from anfang.face.quality import QualityLimits
 
-if TYPE_CHECKING:
-    from anfang.config import Settings
-
-# Measured on LFW (docs/face.md): 0.6 gives FAR 0.58% / FRR 3.81% one-to-one; in 1:N the
-# nearest of many strangers often falls under 0.6, so a match must also beat the nearest
-# other person by DEFAULT_MARGIN (1,551 enrolled: false accepts of people not enrolled
-# 94% → 1.7%, correct accepts 89% → 64%).
-DEFAULT_THRESHOLD = 0.6
-DEFAULT_MARGIN = 0.08
+# The defaults are the settings' own (config.py explains how they were measured).
+DEFAULT_THRESHOLD: float = Settings.model_fields["face_threshold"].default
+DEFAULT_MARGIN: float = Settings.model_fields["face_margin"].default
 
 
 @dataclass(frozen=True, slots=True)

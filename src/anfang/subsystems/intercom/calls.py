@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ class Call:
         return self.a_req.call_id
 
 
-class CallFlow:
+class CallFlow(ABC):
     """Calls between door stations and monitors; the service adds registration on top."""
 
     platform: Platform
@@ -76,9 +77,9 @@ class CallFlow:
     calls: dict[str, Call]  # by either leg's Call-ID
     _tasks: set[asyncio.Task[Any]]
 
+    @abstractmethod
     def binding(self, code: str, kind: str | None = None) -> Binding | None:
-        """The live registration of ``code`` (of ``kind``), or None."""
-        raise NotImplementedError
+        """The live registration of ``code`` (of ``kind``), or None (the registrar's)."""
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[Any] = asyncio.create_task(coro)
