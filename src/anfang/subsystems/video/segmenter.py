@@ -11,6 +11,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,16 @@ class Segmenter:
         seconds: float,
         codec: str,
         floor: datetime | None = None,
+        time_base: Fraction | None = None,
     ) -> None:
         self.root = root
         self.camera_id = camera_id
-        self.in_stream = in_stream
+        self.in_stream = in_stream  # the template of every segment's stream
         self.seconds = seconds
         self.codec = codec
-        self.tb = float(in_stream.time_base)
+        # The packets' time base: the input stream's, or (RTP) the one they carry.
+        self.time_base = time_base or in_stream.time_base
+        self.tb = float(self.time_base)
         self._anchor: tuple[datetime, int] | None = None
         self._out: Any = None
         self._out_stream: Any = None
@@ -204,6 +208,7 @@ class Segmenter:
         self._part = final.with_name(final.name + ".part")
         self._out = av.open(str(self._part), "w", format="mp4")
         self._out_stream = self._out.add_stream_from_template(self.in_stream)
+        self._out_stream.time_base = self.time_base
         self._mux = self._out.mux_one
         self._start, self._first_dts = at, dts
 

@@ -1,4 +1,4 @@
-"""RTSP camera streams: URLs with credentials, opening a stream with PyAV, error classes.
+"""RTSP camera streams: URLs with credentials, redaction, and what failures mean.
 
 The URL stored for a camera never holds a password: :func:`with_credentials` puts the
 user and password into it only inside the recording worker, and :func:`redact` removes
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 # Codecs recorded as they arrive (remuxed into MP4); anything else is refused clearly.
@@ -63,14 +62,19 @@ def redact(url: str) -> str:
 
 
 def classify_open_error(exc: BaseException) -> StreamFailure:
-    """The camera state an error opening a stream stands for."""
+    """The camera state an error opening a stream stands for.
+
+    ``exc.status`` (the RTSP client's errors carry it) decides where present; otherwise
+    the message is read, as FFmpeg reports errors only in words.
+    """
+    status = getattr(exc, "status", None)
     text = _text(exc)
     low = text.lower()
-    if "401" in text or "unauthorized" in low or "authorization failed" in low:
+    if status == 401 or (status is None and ("401" in text or "unauthorized" in low)):
         return StreamFailure("unauthorized", "camera refused the user name or password (401)")
-    if "403" in text or "forbidden" in low:
+    if status == 403 or (status is None and ("403" in text or "forbidden" in low)):
         return StreamFailure("unauthorized", "camera refused access (403)")
-    if "404" in text or "not found" in low:
+    if status == 404 or (status is None and ("404" in text or "not found" in low)):
         return StreamFailure("unreachable", "camera has no such stream (404)")
     return StreamFailure("unreachable", f"cannot open stream: {text}")
 
@@ -97,19 +101,3 @@ def redact_text(text: str) -> str:
             word = word.replace(core, redact(core))
         out.append(word)
     return " ".join(out)
-
-
-def open_options(read_timeout: float) -> dict[str, Any]:
-    """Keyword arguments for ``av.open`` of an RTSP camera stream (TCP, bounded waits)."""
-    # The socket I/O timeout (microseconds) bounds connecting and every read: a silent
-    # camera fails the read. PyAV's own ``timeout=`` is left out on purpose: it installs
-    # an interrupt callback that FFmpeg calls, under the GIL, on every I/O operation,
-    # about 15 % of a recording thread's CPU (measured with bench/recording's streams).
-    return {
-        "options": {
-            "rtsp_transport": "tcp",
-            "timeout": str(int(read_timeout * 1_000_000)),
-            "analyzeduration": "1000000",
-            "probesize": "500000",
-        },
-    }
