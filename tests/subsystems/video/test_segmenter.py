@@ -1,4 +1,4 @@
-"""Cutting packets into segments: keyframe cuts, joined times, merged and refused packets."""
+"""Cutting packets into segments: keyframe cuts, joined times, refused packets."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def test_cuts_on_keyframes_with_contiguous_times(clip: Path, tmp_path: Path) -> 
                 assert pkt.pts is not None
                 dup = av.Packet(bytes(pkt))
                 dup.dts, dup.pts, dup.time_base = pkt.dts - 27000, pkt.pts - 27000, pkt.time_base
-                assert seg.push(dup) is None
-            if (d := seg.push(pkt)) is not None:
+                assert seg.write(dup) is None
+            if (d := seg.write(pkt)) is not None:
                 done.append(d)
         done += seg.close()
     assert len(done) == 3 and seg.take_dropped() == 1
@@ -67,32 +67,6 @@ def test_cuts_on_keyframes_with_contiguous_times(clip: Path, tmp_path: Path) -> 
     assert not list(tmp_path.rglob("*.part"))
 
 
-def test_same_timestamp_packets_are_joined(clip: Path, tmp_path: Path) -> None:
-    with av.open(str(clip)) as c:
-        stream = c.streams.video[0]
-        seg = Segmenter(tmp_path, 1, stream, 60.0, "h264")
-        sizes = 0
-        for pkt in c.demux(stream):
-            if pkt.dts is None:
-                continue
-            data = bytes(pkt)
-            half = len(data) // 2
-            # The same access unit in two packets with one timestamp (as GStreamer sends it).
-            for part, key in ((data[:half], pkt.is_keyframe), (data[half:], False)):
-                p = av.Packet(part)
-                p.dts, p.pts, p.time_base, p.is_keyframe = pkt.dts, pkt.pts, pkt.time_base, key
-                seg.push(p)
-            sizes += len(data)
-        (d,) = seg.close()
-    with av.open(str(tmp_path / d.path)) as c2:
-        got = [p for p in c2.demux(c2.streams.video[0]) if p.size]
-    # One sample per access unit, each whole (every frame decodes).
-    assert len(got) == 60 and sum(p.size for p in got) >= sizes - 60 * 8
-    with av.open(str(tmp_path / d.path)) as c3:
-        assert sum(1 for _ in c3.decode(video=0)) == 60
-    assert seg.take_dropped() == 0
-
-
 def test_write_failure_keeps_finished_segments(
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,15 +75,14 @@ def test_write_failure_keeps_finished_segments(
         seg = Segmenter(tmp_path, 3, stream, 2.0, "h264")
         pkts = [p for p in c.demux(stream) if p.dts is not None]
         for p in pkts[:20]:
-            assert seg.push(p) is None
+            assert seg.write(p) is None
 
         def disk_full(*_: object) -> None:
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(seg, "_open", disk_full)  # the next segment cannot be created
-        assert seg.push(pkts[20]) is None  # the keyframe that cuts is held for one packet
         with pytest.raises(OSError):
-            seg.push(pkts[21])
+            seg.write(pkts[20])  # the keyframe that cuts: the first file is complete
         done = seg.close()
     assert seg.close_error is None  # close itself had nothing left to write
     assert len(done) == 1 and (tmp_path / done[0].path).stat().st_size == done[0].bytes
@@ -129,8 +102,8 @@ def test_clock_jumping_back_starts_a_new_segment(clip: Path, tmp_path: Path) -> 
             copies.append(again)
         seg = Segmenter(tmp_path, 5, stream, 60.0, "h264")
         for p in pkts:
-            assert seg.push(p) is None
-        done = [d for p in copies if (d := seg.push(p)) is not None]
+            assert seg.write(p) is None
+        done = [d for p in copies if (d := seg.write(p)) is not None]
         done += seg.close()
     assert len(done) == 2 and done[0].end <= done[1].start
     assert seg.take_dropped() == 30  # up to the first keyframe after a second of them
@@ -168,7 +141,7 @@ def test_any_packet_sequence_gives_a_sound_index(
                 p.dts, p.pts = dts, dts
             p.is_keyframe = key
             p.time_base = Fraction(1, 90000)
-            if (d := seg.push(p)) is not None:
+            if (d := seg.write(p)) is not None:
                 done.append(d)
         done += seg.close()
     assert seg.close_error is None

@@ -135,6 +135,9 @@ class CameraTask:
                 failure = StreamFailure("lost", redact_text(str(exc)))
             if self.stopping.is_set():
                 break
+            if failure.state == "restart":  # same camera, new settings: at once, a gap
+                self._gap(last_seen, failure.message)
+                continue
             if failure.state == "recording":  # it recorded and then the stream ended
                 backoff = 1.0
                 failure = StreamFailure("lost", failure.message)
@@ -275,7 +278,7 @@ class _Recording:
             if self.reorder.depth == 0 and 0 < self.reorder.last - au.pts < 90000:
                 # Pictures out of order: B-frames. Reconnect with a reorder window.
                 self.task.reorder_depth = 2
-                self.failure = StreamFailure("recording", "B-frames: reconnecting to reorder")
+                self.failure = StreamFailure("restart", "B-frames: reconnected to reorder them")
                 return
             self.reorder = Reorder(self.reorder.depth)  # the camera's clock jumped
             dts = self.reorder.dts(au.pts, self.step) or au.pts

@@ -84,8 +84,6 @@ class Segmenter:
         self._cut_ticks = max(1, int((seconds - 0.2) / self.tb))
         self._max_step = int(1 / self.tb)
         self.dropped = 0  # packets refused as corrupt (no timestamps, going backwards)
-        self._pending: Any = None
-        self._pending_dts: int | None = None
         self._unreported: list[SegmentDone] = []
         self.close_error: BaseException | None = None
         self._backwards = 0  # packets in a row whose timestamps went backwards
@@ -95,24 +93,6 @@ class Segmenter:
     def started_at(self) -> datetime | None:
         """When the first segment of this connection began (None before a keyframe)."""
         return self._anchor[0] if self._anchor is not None else None
-
-    def push(self, pkt: Any) -> SegmentDone | None:
-        """Take one demuxed packet; packets sharing a timestamp are joined into one.
-
-        Some cameras (and GStreamer's payloader) deliver an access unit's parameter sets
-        and slices as separate packets with the same timestamp; MP4 wants one sample.
-        This runs for every packet of every camera: no datetime work outside keyframes.
-        """
-        dts = pkt.dts
-        held = self._pending
-        if held is not None and dts is not None and dts == self._pending_dts:
-            merged = av.Packet(bytes(held) + bytes(pkt))
-            merged.pts, merged.dts, merged.time_base = held.pts, dts, held.time_base
-            merged.is_keyframe = held.is_keyframe or pkt.is_keyframe
-            self._pending = merged
-            return None
-        self._pending, self._pending_dts = pkt, dts
-        return self.write(held) if held is not None else None
 
     def take_dropped(self) -> int:
         """Packets refused since the last call (for the counter of corrupt packets)."""
@@ -174,16 +154,13 @@ class Segmenter:
         return self._finish(self.time_of(self._last_dts + self._step))
 
     def close(self) -> list[SegmentDone]:
-        """Write the held packet and finish the open segment (end: last packet + a frame).
+        """Finish the open segment (end: last packet + a frame).
 
         Never raises: a write failure drops the open segment's ``.part`` file and is kept
         in ``close_error``; segments completed before it are returned all the same.
         """
-        held, self._pending = self._pending, None
         done, self._unreported = self._unreported, []
         try:
-            if held is not None and (d := self.write(held)) is not None:
-                done.append(d)
             if self._out is None or self._last_dts is None:
                 self._discard()
                 return done
