@@ -19,6 +19,7 @@ import contextlib
 import io
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -156,22 +157,28 @@ class CameraTask:
             conn = await connect(url, self.job.read_timeout)
         except RtspError as exc:
             return classify_open_error(exc), last_seen
+        recs: list[_Recording] = []
+
+        def sink(media: Media) -> Callable[[bytes], None]:
+            recs.append(_Recording(self, media))
+            return recs[0].depack.push
+
         try:
             try:
-                media = await conn.start(_pick_video)
+                await conn.start(_pick_video, sink)
             except _Unsupported as exc:
                 return StreamFailure("unsupported", str(exc)), last_seen
             except (RtspError, RtspProtocolError) as exc:
+                if recs:
+                    recs[0].close(last_seen)
                 return classify_open_error(exc), last_seen
-            return await self._stream(conn, media, last_seen)
+            return await self._stream(conn, recs[0], last_seen)
         finally:
             await conn.close()
 
     async def _stream(
-        self, conn: RtspConnection, media: Media, last_seen: datetime
+        self, conn: RtspConnection, rec: _Recording, last_seen: datetime
     ) -> tuple[StreamFailure, datetime]:
-        rec = _Recording(self, media)
-        conn.splitter.on_packet = rec.depack.push
         timeout = self.job.read_timeout
         tick = min(0.5, timeout / 4)
         received, since, low_water = conn.received, time.monotonic(), False
@@ -209,7 +216,7 @@ class CameraTask:
                         self.gap_open = False
                         end = rec.seg.started_at if rec.seg else None
                         self.report.send({"t": "gap_close", "cam": self.job.id, "end": end})
-                    self._state("recording", codec=media.codec)
+                    self._state("recording", codec=rec.codec)
                 if idle < tick:
                     last_seen = utcnow()
         finally:
@@ -319,9 +326,10 @@ class _Recording:
 
     def close(self, last_seen: datetime) -> datetime:
         """Finish the open segment; returns where a following gap starts."""
-        if self.failure is None:
-            with contextlib.suppress(OSError, av.error.FFmpegError):
-                self.depack.flush()
+        if self.failure is None or self.failure.state in ("lost", "recording"):
+            failure, self.failure = self.failure, None
+            self.depack.flush()  # the last unit, held until the next timestamp
+            self.failure = self.failure or failure
         if self.seg is None:
             return last_seen
         for done in self.seg.close():

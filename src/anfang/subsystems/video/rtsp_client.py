@@ -163,8 +163,16 @@ class RtspConnection(asyncio.Protocol):
 
     # ----------------------------------------------------------------- session
 
-    async def start(self, pick: Callable[[list[Media]], Media]) -> Media:
-        """DESCRIBE, SETUP the chosen medium over this connection, PLAY; returns it."""
+    async def start(
+        self,
+        pick: Callable[[list[Media]], Media],
+        sink: Callable[[Media], Callable[[bytes], None]],
+    ) -> Media:
+        """DESCRIBE, SETUP the medium ``pick`` chooses, PLAY; returns the medium.
+
+        ``sink(medium)`` gives the function that takes its RTP packets. It is set before
+        PLAY: a camera starts sending with (even in the same read as) the PLAY answer.
+        """
         with contextlib.suppress(RtspError):
             opts = await self.request("OPTIONS", self.url)
             self.public = {m.strip().upper() for m in opts.headers.get("public", "").split(",")}
@@ -183,6 +191,7 @@ class RtspConnection(asyncio.Protocol):
             self.session_timeout = timeout
         channels = interleaved_channels(setup.headers.get("transport", ""))
         self.splitter.channel = channels[0] if channels else 0
+        self.splitter.on_packet = sink(chosen)
         await self.request("PLAY", base, {"Range": "npt=0.000-"})
         self._keepalive = asyncio.create_task(self._keep_alive(base))
         return chosen
