@@ -26,13 +26,12 @@ from anfang.subsystems.video.rtsp_client import RtspError, connect
 NONCE, REALM = "4e6f6e6365", "IP Camera"
 
 
-def _clip(path: Path) -> list[tuple[int, bytes]]:
-    """Six seconds of 10 fps H.264 with two B-frames; (pts in 90 kHz, Annex B) in decoding order."""
+def clip(path: Path, width: int = 64, bframes: int = 2) -> list[tuple[int, bytes]]:
+    """Six seconds of 10 fps H.264 (B-frames); (pts in 90 kHz, Annex B) in decoding order."""
     with av.open(str(path), "w", format="mpegts") as out:
-        st = out.add_stream(
-            "libx264", rate=10, options={"x264-params": "keyint=10:min-keyint=10:bframes=2"}
-        )
-        st.width, st.height, st.pix_fmt = 64, 48, "yuv420p"
+        params = f"keyint=10:min-keyint=10:bframes={bframes}"
+        st = out.add_stream("libx264", rate=10, options={"x264-params": params})
+        st.width, st.height, st.pix_fmt = width, 48, "yuv420p"
         for i in range(60):
             img = np.full((48, 64, 3), (i * 9) % 255, dtype=np.uint8)
             out.mux(st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
@@ -45,7 +44,8 @@ def _nals(annexb: bytes) -> list[bytes]:
     return [n.lstrip(b"\x00") for n in annexb.split(b"\x00\x00\x01") if n.strip(b"\x00")]
 
 
-def _rtp_frames(seq: int, pts: int, annexb: bytes) -> tuple[int, bytes]:
+def rtp_frames(seq: int, pts: int, annexb: bytes) -> tuple[int, bytes]:
+    """One unit as interleaved RTP (channel 0; FU-A over 400 bytes); the next sequence."""
     out = b""
     for nal in _nals(annexb):
         pieces = (
@@ -87,7 +87,7 @@ def _digest_ok(req: str, method: str) -> bool:
 @pytest.fixture
 async def camera(tmp_path: Path) -> AsyncIterator[tuple[int, list[str]]]:
     """The camera's port and the methods it saw (with a 401 noted as ``401``)."""
-    units = _clip(tmp_path / "clip.ts")
+    units = clip(tmp_path / "clip.ts")
     seen: list[str] = []
 
     handlers: list[asyncio.Task[Any]] = []
@@ -120,7 +120,7 @@ async def camera(tmp_path: Path) -> AsyncIterator[tuple[int, list[str]]]:
                 if seen[-1] == "PLAY":
                     seq, base = 1000, 4_000_000_000  # the RTP clock wraps within the clip
                     for pts, data in units:
-                        seq, frames = _rtp_frames(seq, base + pts, data)
+                        seq, frames = rtp_frames(seq, base + pts, data)
                         writer.write(frames)
                     await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):

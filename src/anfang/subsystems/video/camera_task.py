@@ -7,42 +7,36 @@ Each camera is one asyncio task of the worker process (``video/worker.py``). It 
 states, segments and gaps to the platform; any failure is caught, reported, and retried
 with exponential backoff, and never touches the other cameras.
 
-The segment files are written from the loop (FFmpeg's MP4 muxer, buffered, on the local
-recording disk): the loop does nothing else, and the sockets' buffers hold the cameras'
-data for the moment a segment is closed.
+The segment files are written from the loop (``unit_writer``: FFmpeg's MP4 muxer,
+buffered, on the local recording disk): the loop does nothing else, and the sockets'
+buffers hold the cameras' data for the moment a segment is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from fractions import Fraction
 from multiprocessing.connection import Connection
 from typing import Any
 
-import av
-
-from anfang.subsystems.video.adapters.rtp_h26x import AccessUnit, Depacketizer, Reorder
 from anfang.subsystems.video.adapters.rtsp import (
     RECORDABLE,
     StreamFailure,
     classify_open_error,
-    classify_write_error,
     redact_text,
     with_credentials,
 )
 from anfang.subsystems.video.adapters.rtsp_wire import Media, RtspProtocolError
 from anfang.subsystems.video.rtsp_client import RtspConnection, RtspError, connect
-from anfang.subsystems.video.segmenter import SegmentDone, Segmenter
+from anfang.subsystems.video.segmenter import SegmentDone
+from anfang.subsystems.video.unit_writer import UnitWriter
 
 log = logging.getLogger(__name__)
-RTP_TB = Fraction(1, 90000)
 LOW_WATER_SECONDS = 0.1  # read a camera's socket about ten times a second, not per packet
 LOW_WATER_MAX = 64 * 1024
 
@@ -157,10 +151,20 @@ class CameraTask:
             conn = await connect(url, self.job.read_timeout)
         except RtspError as exc:
             return classify_open_error(exc), last_seen
-        recs: list[_Recording] = []
+        recs: list[UnitWriter] = []
 
         def sink(media: Media) -> Callable[[bytes], None]:
-            recs.append(_Recording(self, media))
+            recs.append(
+                UnitWriter(
+                    media,
+                    self.root,
+                    self.job.id,
+                    self.job.segment_seconds,
+                    floor=self.last_end,
+                    reorder_depth=self.reorder_depth,
+                    on_segment=self.segment,
+                )
+            )
             return recs[0].depack.push
 
         try:
@@ -177,7 +181,7 @@ class CameraTask:
             await conn.close()
 
     async def _stream(
-        self, conn: RtspConnection, rec: _Recording, last_seen: datetime
+        self, conn: RtspConnection, rec: UnitWriter, last_seen: datetime
     ) -> tuple[StreamFailure, datetime]:
         timeout = self.job.read_timeout
         tick = min(0.5, timeout / 4)
@@ -222,6 +226,8 @@ class CameraTask:
         finally:
             stop.cancel()
             last_seen = rec.close(last_seen)
+            if rec.reorder_wanted:
+                self.reorder_depth = 2
         return rec.failure or StreamFailure("recording", "stopped"), last_seen
 
     def segment(self, done: SegmentDone, dropped: int) -> None:
@@ -239,107 +245,6 @@ class CameraTask:
                 "dropped": dropped,
             }
         )
-
-
-class _Recording:
-    """One connection's access units → segments (called from ``data_received``)."""
-
-    def __init__(self, task: CameraTask, media: Media) -> None:
-        self.task = task
-        self.codec = media.codec
-        sets = media.parameter_sets()
-        self.depack = Depacketizer(media.codec, media.payload_type, self.unit, sets)
-        self.reorder = Reorder(task.reorder_depth)
-        self.seg: Segmenter | None = None
-        self.params: dict[int, bytes] = {}
-        self.failure: StreamFailure | None = None
-        self.started = False
-        self.reported = False
-        self.step = 3600  # ticks per frame (90 kHz at 25 fps) until measured
-        self.last_pts: int | None = None
-        self.probe: Any = None
-
-    def unit(self, au: AccessUnit) -> None:
-        """Write one access unit (errors end the connection with a clear state)."""
-        if self.failure is not None:
-            return
-        try:
-            self._write(au)
-        except (OSError, av.error.FFmpegError) as exc:
-            name = str(getattr(exc, "filename", "") or "")
-            if name.endswith(".part") or not isinstance(exc, av.error.FFmpegError):
-                self.failure = classify_write_error(exc)
-            else:
-                self.failure = StreamFailure("lost", f"bad stream data: {redact_text(str(exc))}")
-
-    def _write(self, au: AccessUnit) -> None:
-        if au.keyframe and (self.seg is None or self.depack.params != self.params):
-            self._new_template(au)
-        if self.seg is None:
-            return  # nothing is written before the first keyframe
-        if self.last_pts is not None and 0 < au.pts - self.last_pts < 90000:
-            self.step = au.pts - self.last_pts
-        self.last_pts = au.pts
-        dts = self.reorder.dts(au.pts, self.step)
-        if dts is None:
-            if self.reorder.depth == 0 and 0 < self.reorder.last - au.pts < 90000:
-                # Pictures out of order: B-frames. Reconnect with a reorder window.
-                self.task.reorder_depth = 2
-                self.failure = StreamFailure("restart", "B-frames: reconnected to reorder them")
-                return
-            self.reorder = Reorder(self.reorder.depth)  # the camera's clock jumped
-            dts = self.reorder.dts(au.pts, self.step) or au.pts
-        pkt = av.Packet(au.data)
-        pkt.pts, pkt.dts, pkt.time_base, pkt.is_keyframe = au.pts, dts, RTP_TB, au.keyframe
-        done = self.seg.write(pkt)
-        if done is not None:
-            self.task.segment(done, self._dropped())
-        if not self.started and self.seg.started_at is not None:
-            self.started = True
-
-    def _new_template(self, au: AccessUnit) -> None:
-        if self.seg is not None:  # new parameter sets (resolution, profile): a new file
-            for done in self.seg.close():
-                self.task.segment(done, self._dropped())
-        fmt = "hevc" if self.codec == "hevc" else "h264"
-        # One keyframe parsed by FFmpeg gives the stream's full codec parameters
-        # (size, profile, extradata) for the MP4 header; a few milliseconds a connection.
-        probe = av.open(io.BytesIO(au.data), format=fmt)
-        if self.probe is not None:
-            self.probe.close()
-        self.probe = probe  # the template stream lives as long as its container
-        self.params = dict(self.depack.params)
-        floor = self.task.last_end
-        self.seg = Segmenter(
-            self.task.root,
-            self.task.job.id,
-            probe.streams.video[0],
-            self.task.job.segment_seconds,
-            self.codec,
-            floor,
-            time_base=RTP_TB,
-        )
-
-    def _dropped(self) -> int:
-        lost, self.depack.lost = self.depack.lost, 0
-        return lost + (self.seg.take_dropped() if self.seg else 0)
-
-    def close(self, last_seen: datetime) -> datetime:
-        """Finish the open segment; returns where a following gap starts."""
-        if self.failure is None or self.failure.state in ("lost", "recording"):
-            failure, self.failure = self.failure, None
-            self.depack.flush()  # the last unit, held until the next timestamp
-            self.failure = self.failure or failure
-        if self.seg is None:
-            return last_seen
-        for done in self.seg.close():
-            self.task.segment(done, self._dropped())
-            last_seen = done.end  # a gap that follows starts where this segment ends
-        if self.seg.close_error is not None and self.failure is None:
-            self.failure = classify_write_error(self.seg.close_error)
-        if self.probe is not None:
-            self.probe.close()
-        return last_seen
 
 
 def _pick_video(media: list[Media]) -> Media:
