@@ -56,6 +56,13 @@ def test_damaged_messages_fail_cleanly(junk: bytes, at: int) -> None:
         parse_probe_matches(bad)
 
 
+def test_unknown_encoding_is_a_clean_error() -> None:
+    good = build_probe_matches("urn:uuid:1", "urn:uuid:2", [ProbeMatch("urn:uuid:cam")])
+    bad = b'<?xml version="1.0" encoding="AUTF-8"?>' + good.split(b"?>", 1)[1]
+    with pytest.raises(WsDiscoveryError, match="unknown XML encoding"):
+        parse_probe_matches(bad)
+
+
 def test_strictness_errors_name_the_problem() -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
     with pytest.raises(WsDiscoveryError, match="DTD"):

@@ -122,6 +122,8 @@ def _root(data: bytes) -> ET.Element:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise WsDiscoveryError(f"not well-formed XML: {exc}") from exc
+    except LookupError as exc:  # an encoding declaration Python does not know
+        raise WsDiscoveryError(f"unknown XML encoding: {exc}") from exc
     if root.tag != f"{{{SOAP}}}Envelope":
         raise WsDiscoveryError(f"not a SOAP 1.2 envelope (root {root.tag!r})")
     return root
