@@ -62,6 +62,23 @@ def test_b_frames_ask_for_a_window_then_every_picture_is_written(tmp_path: Path)
     assert all(a.end == b.start for a, b in itertools.pairwise(files))
 
 
+def test_one_picture_out_of_order_is_dropped_not_a_reconnect(tmp_path: Path) -> None:
+    units = clip(tmp_path / "p.ts", bframes=0)
+    glitch = [*units[:31], (units[30][0] - 4500, units[31][1]), *units[32:]]
+    files: list[SegmentDone] = []
+    dropped: list[int] = []
+
+    def done(seg: SegmentDone, n: int) -> None:
+        files.append(seg)
+        dropped.append(n)
+
+    writer = UnitWriter(MEDIA, tmp_path, 4, 2.0, floor=None, reorder_depth=0, on_segment=done)
+    _feed(writer, glitch)
+    writer.close(datetime.now(UTC))
+    assert writer.failure is None and not writer.reorder_wanted
+    assert sum(dropped) == 1 and sum(_frames(tmp_path, files)) == 59
+
+
 def test_new_parameter_sets_start_a_new_file(tmp_path: Path) -> None:
     small = clip(tmp_path / "s.ts", width=64, bframes=0)
     wide = clip(tmp_path / "w.ts", width=96, bframes=0)

@@ -23,6 +23,9 @@ from anfang.subsystems.video.adapters.rtsp_wire import Media
 from anfang.subsystems.video.segmenter import SegmentDone, Segmenter
 
 RTP_TB = Fraction(1, 90000)
+# Pictures out of order on one connection before it is taken to carry B-frames (a B-frame
+# stream has some in every group of pictures, so this is reached within a second or two).
+REORDER_AFTER = 3
 
 
 class UnitWriter:
@@ -53,6 +56,8 @@ class UnitWriter:
         self.depack = Depacketizer(media.codec, media.payload_type, self.unit, sets)
         self.reorder = Reorder(reorder_depth)
         self.reorder_wanted = False
+        self.out_of_order = 0  # units that arrived out of order on this connection
+        self._unreported_drops = 0
         self.seg: Segmenter | None = None
         self.params: dict[int, bytes] = {}
         self.failure: StreamFailure | None = None
@@ -85,10 +90,15 @@ class UnitWriter:
         self.last_pts = au.pts
         dts = self.reorder.dts(au.pts, self.step)
         if dts is None:
-            if self.reorder.depth == 0 and 0 < self.reorder.last - au.pts < 90000:
-                # Pictures out of order: B-frames. Reconnect with a reorder window.
-                self.reorder_wanted = True
-                self.failure = StreamFailure("restart", "B-frames: reconnected to reorder them")
+            if self.reorder.depth == 0 and 0 <= self.reorder.last - au.pts < 90000:
+                # A picture out of order. Once may be a camera's glitch (seen under load at
+                # start-up): the unit is dropped and counted. Again and again is B-frames:
+                # reconnect with a reorder window.
+                self.out_of_order += 1
+                self._unreported_drops += 1
+                if self.out_of_order >= REORDER_AFTER:
+                    self.reorder_wanted = True
+                    self.failure = StreamFailure("restart", "B-frames: reconnected to reorder them")
                 return
             self.reorder = Reorder(self.reorder.depth)  # the camera's clock jumped
             dts = self.reorder.dts(au.pts, self.step) or au.pts
@@ -128,7 +138,8 @@ class UnitWriter:
 
     def _dropped(self) -> int:
         lost, self.depack.lost = self.depack.lost, 0
-        return lost + (self.seg.take_dropped() if self.seg else 0)
+        dropped, self._unreported_drops = self._unreported_drops, 0
+        return lost + dropped + (self.seg.take_dropped() if self.seg else 0)
 
     def close(self, last_seen: datetime) -> datetime:
         """Finish the open segment; returns where a following gap starts."""
