@@ -11,16 +11,16 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Table, bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core import kinds
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
-from anfang.store.base import UTCDateTime, utcnow
+from anfang.store.base import to_epoch_us, utcnow
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
 from anfang.store.writer import WriteContext, Writer
 
@@ -192,35 +192,27 @@ class AlarmEngine:
         now = utcnow()
         ctx.session.flush()  # alarms raised earlier in this batch must exist first
         conn = ctx.session.connection()
-        table = cast(Table, Alarm.__table__)
-        conn.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                event_count=table.c.event_count + bindparam("b_n", type_=Integer()),
-                last_event_at=bindparam("b_last", type_=UTCDateTime()),
-                updated_at=bindparam("b_now", type_=UTCDateTime()),
-            ),
-            [
-                {
-                    "b_id": aid,
-                    "b_n": len(evs),
-                    "b_now": now,
-                    "b_last": max(e.occurred_at for e in evs),
-                }
-                for aid, evs in repeats.items()
-            ],
+        # Straight to the driver, as fast_insert does for events: SQLAlchemy's per-row
+        # parameter processing cost ~20 µs a repeat in bench/sia (one per SIA frame).
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        when: Any = to_epoch_us if conn.dialect.name == "sqlite" else (lambda t: t)
+        last = {aid: max(e.occurred_at for e in evs) for aid, evs in repeats.items()}
+        conn.exec_driver_sql(
+            f"UPDATE alarms SET event_count = event_count + {mark}, last_event_at = {mark}, "
+            f"updated_at = {mark} WHERE id = {mark}",
+            [(len(evs), when(last[aid]), when(now), aid) for aid, evs in repeats.items()],
         )
-        conn.execute(
-            insert(cast(Table, AlarmEvent.__table__)),
-            [{"alarm_id": aid, "event_id": e.id} for aid, evs in repeats.items() for e in evs],
+        conn.exec_driver_sql(
+            f"INSERT INTO alarm_events (alarm_id, event_id) VALUES ({mark}, {mark})",
+            [(aid, e.id) for aid, evs in repeats.items() for e in evs],
         )
         ctx.session.expire_all()  # ORM copies loaded in this batch are stale now
+        now_text = now.isoformat()
         for aid, evs in repeats.items():
             data = self._open_json[aid]
             data["event_count"] += len(evs)
-            data["last_event_at"] = max(e.occurred_at for e in evs).isoformat()
-            data["updated_at"] = now.isoformat()
+            data["last_event_at"] = last[aid].isoformat()
+            data["updated_at"] = now_text
             ctx.publish("alarms.changed", dict(data))
 
     def _raise(self, ctx: WriteContext, d: _Def, ev: Event) -> None:

@@ -78,7 +78,17 @@ class Pipeline:
 
     async def submit_many(self, events: list[Event]) -> list[StoredEvent]:
         """Store several events in one write."""
-        return await self.writer.insert_events(events)
+        return await self.store_many(events)
+
+    def store_many(self, events: list[Event]) -> asyncio.Future[list[StoredEvent]]:
+        """Queue several events for one write; the future resolves once they are durable.
+
+        Not a coroutine, so that a protocol callback (the SIA receiver) can hand events
+        over and reply from the future's callback without a task per message.
+        """
+        fut: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
+        self.writer.enqueue_events(events, fut)
+        return fut
 
     def _on_committed(self, outbox: list[tuple[str, dict[str, Any]]]) -> None:
         if isinstance(self.bus, InProcessBus):

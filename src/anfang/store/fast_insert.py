@@ -64,8 +64,8 @@ def _row_builder(dialect: str) -> Callable[[Event], tuple[Any, ...]]:
             when(ev.occurred_at),
             when(ev.received_at),
             _dumps(ev.payload),
-            _dumps(ev.media),
-            _dumps(ev.cause),
+            _dumps(ev.media) if ev.media else "[]",  # most events have neither
+            _dumps(ev.cause) if ev.cause else "[]",
             ev.idempotency_key,
         )
 

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
 from anfang.store.fast_insert import EventInserter
-from anfang.store.models import EventRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -266,13 +265,17 @@ class Writer:
         out: dict[int, StoredEvent] = {}
         existing: dict[str, str] = {}
         keys = list({ev.idempotency_key for ev in events if ev.idempotency_key is not None})
-        for chunk in _chunks(keys, 500):
-            rows = ctx.session.execute(
-                select(EventRow.idempotency_key, EventRow.id).where(
-                    EventRow.idempotency_key.in_(chunk)
+        if keys:
+            conn = ctx.session.connection()
+            mark = "?" if conn.dialect.name == "sqlite" else "%s"
+            for chunk in _chunks(keys, 500):
+                # Driver SQL: a compiled select with an expanding IN cost ~0.5 ms a batch.
+                rows = conn.exec_driver_sql(
+                    "SELECT idempotency_key, id FROM events WHERE idempotency_key IN "
+                    f"({', '.join([mark] * len(chunk))})",
+                    tuple(chunk),
                 )
-            )
-            existing.update({k: i for k, i in rows if k is not None})
+                existing.update({k: i for k, i in rows if k is not None})
         fresh: list[Event] = []
         first_with_key: dict[str, Event] = {}
         for ev in events:

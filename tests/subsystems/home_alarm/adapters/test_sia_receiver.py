@@ -215,10 +215,12 @@ async def test_link_test_is_acked_and_counts_as_heartbeat(
 async def test_no_reply_while_storage_is_unavailable(
     platform: Platform, receiver: SiaReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def unavailable(events: object) -> object:
-        raise StorageUnavailable("disk gone")
+    def unavailable(events: object) -> asyncio.Future[object]:
+        fut: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        fut.set_exception(StorageUnavailable("disk gone"))
+        return fut
 
-    monkeypatch.setattr(platform.pipeline, "submit_many", unavailable)
+    monkeypatch.setattr(platform.pipeline, "store_many", unavailable)
     before = FRAMES.labels("storage_unavailable")._value.get()
     reader, writer = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
     writer.write(frame("1234", 14))
@@ -245,6 +247,34 @@ async def test_fifty_concurrent_panels(platform: Platform, receiver: SiaReceiver
         n = s.scalar(select(func.count()).select_from(EventRow).where(
             EventRow.source.like("SIA-A0%")))  # fmt: skip
     assert n == 1000
+
+
+async def test_frames_sent_back_to_back_are_answered_in_order(
+    platform: Platform, receiver: SiaReceiver
+) -> None:
+    """A panel that does not wait: each frame is stored and answered, in the order sent."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+    try:
+        writer.write(frame("1234", 21) + frame("1234", 22) + b"\ngarbage\r" + frame("1234", 23))
+        await writer.drain()
+        replies = [await asyncio.wait_for(reader.readuntil(b"\r"), 5) for _ in range(4)]
+    finally:
+        writer.close()
+    assert [kind_of(r) for r in replies] == [b"ACK", b"ACK", b"NAK", b"ACK"]
+    assert [r[14:18] for r in (replies[0], replies[1], replies[3])] == [b"0021", b"0022", b"0023"]
+    assert sorted(r.payload["sequence"] for r in stored(platform, "SIA-1234")) == [21, 22, 23]
+
+
+async def test_ack_is_sent_after_the_panel_half_closes(
+    platform: Platform, receiver: SiaReceiver
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+    writer.write(frame("1234", 31))
+    writer.write_eof()
+    assert kind_of(await asyncio.wait_for(reader.readuntil(b"\r"), 5)) == b"ACK"
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # then the receiver closes
+    writer.close()
+    assert [r.payload["sequence"] for r in stored(platform, "SIA-1234")] == [31]
 
 
 def test_same_content_and_sequence_later_is_a_new_event() -> None:

@@ -5,6 +5,10 @@ acknowledged, so an ACKed event survives ``kill -9``. When the store cannot be w
 frame gets no reply at all: the panel times out and retransmits (NAK would also make it
 resend, but NAK is for transit damage and carries a clock correction; silence is what the
 standard's retry logic expects from a receiver that cannot take the message now).
+
+Each TCP connection is a :class:`~.sia_tcp.SiaConnection` protocol; the work per frame is
+split into :meth:`SiaReceiver.accept` (parse, check, hand the events to the writer) and
+:meth:`SiaReceiver.finish` (the reply once they are durable), with no coroutine between.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -26,7 +31,6 @@ from anfang.store.base import utcnow
 from anfang.store.writer import StorageUnavailable, Writer
 from anfang.subsystems.home_alarm.adapters import sia_codes
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
-    MAX_FRAME,
     Reason,
     Rejection,
     Reply,
@@ -36,11 +40,17 @@ from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     build_nak,
     parse,
 )
+from anfang.subsystems.home_alarm.adapters.sia_tcp import PendingFrame, SiaConnection, sweep_idle
 from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
 
 log = logging.getLogger(__name__)
 
 FRAMES = Counter("anfang_sia_frames", "SIA DC-09 frames received, by outcome", ["outcome"])
+# The children of the per-frame outcomes, looked up once: labels() costs a lock and a dict.
+_ACCEPTED = FRAMES.labels("accepted")
+_LINK_TEST = FRAMES.labels("link_test")
+_LENGTH_MISMATCH = FRAMES.labels("length_mismatch")
+_UNAVAILABLE = FRAMES.labels("storage_unavailable")
 
 
 class ReceiverPlatform(Protocol):
@@ -113,6 +123,16 @@ def events_for(msg: SiaMessage, account: AccountInfo, transport: str) -> list[Ev
     return out
 
 
+@dataclass(slots=True)
+class _Pending:
+    """An accepted frame whose events the writer is storing."""
+
+    msg: SiaMessage
+    account: AccountInfo
+    now: datetime
+    future: asyncio.Future[Any]
+
+
 class SiaReceiver:
     """Receives SIA DC-09 over TCP and UDP on ``host``/``port`` (0 picks a free port)."""
 
@@ -135,7 +155,8 @@ class SiaReceiver:
         self.udp = udp
         self._server: asyncio.Server | None = None
         self._udp: asyncio.DatagramTransport | None = None
-        self._conns: set[asyncio.StreamWriter] = set()
+        self._conns: set[SiaConnection] = set()
+        self._sweeper: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.tcp_port = 0
         self.udp_port = 0
@@ -145,13 +166,16 @@ class SiaReceiver:
         if self.directory not in self.platform.writer.hooks:
             self.platform.writer.hooks.append(self.directory)
         await self.platform.writer.run(lambda ctx: self.directory.load(ctx.session))
-        # A limit just above MAX_FRAME makes readuntil refuse longer lines itself.
-        self._server = await asyncio.start_server(
-            self._serve, self.host, self.port, limit=MAX_FRAME + 1
+        loop = asyncio.get_running_loop()
+        too_large = FRAMES.labels("too_large")
+        self._server = await loop.create_server(
+            lambda: SiaConnection(self, self._conns, too_large), self.host, self.port
         )
         self.tcp_port = self._server.sockets[0].getsockname()[1]
+        self._sweeper = asyncio.create_task(
+            sweep_idle(self._conns, self.read_timeout), name="sia-idle-sweep"
+        )
         if self.udp:
-            loop = asyncio.get_running_loop()
             transport, _ = await loop.create_datagram_endpoint(
                 lambda: _Datagrams(self), local_addr=(self.host, self.port or self.tcp_port)
             )
@@ -163,8 +187,13 @@ class SiaReceiver:
         """Close the listeners and every open connection."""
         if self._server is not None:
             self._server.close()
-        for writer in list(self._conns):
-            writer.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        for conn in list(self._conns):
+            conn.close()
         if self._udp is not None:
             self._udp.close()
         for task in list(self._tasks):
@@ -176,8 +205,8 @@ class SiaReceiver:
         if self.directory in self.platform.writer.hooks:
             self.platform.writer.hooks.remove(self.directory)
 
-    async def handle_frame(self, frame: bytes, transport: str) -> bytes | None:
-        """The reply to one frame, or None when it must get none (store unavailable)."""
+    def accept(self, frame: bytes, transport: str) -> bytes | _Pending:
+        """A frame's reply now (refusals, link tests), or the store its ACK waits for."""
         now = utcnow()
         result = parse(frame, key_for=self.directory.key_for, now=now)
         if isinstance(result, Rejection):
@@ -197,64 +226,53 @@ class SiaReceiver:
                 result.account,
             )
             return self._reject(rej, why, f"account {result.account}: {why}", now)
-        try:
-            if result.id_token == "NULL":
-                code = account.device_code
-                if code is not None:
-                    await self.platform.writer.run(
-                        lambda ctx: self.platform.devices.heartbeat(ctx, code)
-                    )
-                FRAMES.labels("link_test").inc()
-            else:
-                await self.platform.pipeline.submit_many(events_for(result, account, transport))
-                FRAMES.labels("accepted").inc()
-        except StorageUnavailable:
-            FRAMES.labels("storage_unavailable").inc()
-            log.warning("SIA %s seq %04d not stored: no reply", result.account, result.sequence)
+        future: asyncio.Future[Any]
+        if result.id_token == "NULL":
+            code = account.device_code
+            if code is None:
+                _LINK_TEST.inc()
+                return self._acked(result, account, now)
+            future = asyncio.ensure_future(
+                self.platform.writer.run(lambda ctx: self.platform.devices.heartbeat(ctx, code))
+            )
+        else:
+            future = self.platform.pipeline.store_many(events_for(result, account, transport))
+        return _Pending(result, account, now, future)
+
+    def finish(self, pending: PendingFrame) -> bytes | None:
+        """The ACK once the frame's events are durable; None when storage is unavailable.
+
+        Any other failure of the store is raised (the connection logs it and closes).
+        """
+        p = cast(_Pending, pending)
+        exc = p.future.exception()
+        if isinstance(exc, StorageUnavailable):
+            _UNAVAILABLE.inc()
+            log.warning("SIA %s seq %04d not stored: no reply", p.msg.account, p.msg.sequence)
             return None
+        if exc is not None:
+            raise exc
+        (_LINK_TEST if p.msg.id_token == "NULL" else _ACCEPTED).inc()
+        return self._acked(p.msg, p.account, p.now)
+
+    async def handle_frame(self, frame: bytes, transport: str) -> bytes | None:
+        """The reply to one frame, or None when it must get none (store unavailable)."""
+        out = self.accept(frame, transport)
+        if isinstance(out, bytes):
+            return out
+        await asyncio.wait({out.future})
+        return self.finish(out)
+
+    def _acked(self, msg: SiaMessage, account: AccountInfo, now: datetime) -> bytes:
         self.directory.touch(account.account, now)  # supervision: the panel is alive
-        if result.length_mismatch:
-            FRAMES.labels("length_mismatch").inc()
-        return build_ack(result, utcnow())
+        if msg.length_mismatch:
+            _LENGTH_MISMATCH.inc()
+        return build_ack(msg, utcnow())
 
     def _reject(self, rej: Rejection, outcome: str, message: str, now: datetime) -> bytes:
         FRAMES.labels(outcome).inc()
         log.warning("SIA frame refused (%s, %s): %s", rej.reply, outcome, message)
         return build_nak(now) if rej.reply is Reply.NAK else build_duh(rej)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
-        peer = writer.get_extra_info("peername")
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.read_timeout):
-                        frame = await reader.readuntil(b"\r")
-                except (asyncio.LimitOverrunError, ValueError):
-                    FRAMES.labels("too_large").inc()
-                    log.warning("SIA %s: line over %d bytes; closing", peer, MAX_FRAME)
-                    writer.write(build_duh(None))
-                    await self._drain(writer)
-                    return
-                except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-                    return  # idle, half-open or gone: free the connection
-                # Bytes before the frame's LF (noise, a stray CR LF) are not part of it.
-                start = frame.rfind(b"\n")
-                reply = await self.handle_frame(frame[start:] if start > 0 else frame, "tcp")
-                if reply is not None:
-                    writer.write(reply)
-                    await self._drain(writer)
-        except Exception:  # one broken connection must never stop the server
-            log.exception("SIA connection %s failed", peer)
-        finally:
-            self._conns.discard(writer)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-    async def _drain(self, writer: asyncio.StreamWriter) -> None:
-        async with asyncio.timeout(self.read_timeout):
-            await writer.drain()
 
     def datagram(
         self, data: bytes, addr: tuple[str, int], transport: asyncio.DatagramTransport
