@@ -8,7 +8,8 @@ after the event is durable in SQLite) and then, on the same load, to pysiaalarm'
 TCP receiver (Home Assistant's library: ACKs, persists nothing). While anfang is measured
 a console stand-in (bench/sia_ws.py, its own process) is connected to ``/api/v1/stream``:
 frame → console latency is the time from the panel sending a frame to that event arriving
-over the WebSocket. See docs/benchmarks.md.
+over the WebSocket. The panel process's own CPU is recorded too, to show that it was not
+the bottleneck. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -180,6 +181,10 @@ def _case(tally: dict[str, Any], cpu: float, stored: int, stored_label: str) -> 
         "ack_latency_ms": latency_summary(tally["latencies_ms"]),
         "receiver_cpu_seconds": round(cpu, 3),
         "receiver_cpu_share": round(cpu / secs, 3),
+        # The panels' own process: near a whole core, it (not the receiver) set the pace.
+        "load_cpu_seconds": round(tally["load_cpu_seconds"], 3),
+        "load_cpu_share": round(tally["load_cpu_seconds"] / secs, 3),
+        "receiver_cpu_us_per_msg": round(cpu / max(tally["measured_acks"], 1) * 1e6, 1),
         "counts": {k: tally[k] for k in ("sent", "acked", "other_replies", "errors")}
         | {stored_label: stored},
         "lost": max(0, tally["acked"] - stored),
@@ -228,9 +233,9 @@ def markdown(data: dict[str, Any]) -> str:
         f"{data['load_average_at_start']}. {o['panels']} panels, closed loop, "
         f"{o['seconds']} s measured after {o['warmup']} s warm-up, event code {o['code']}.",
         "",
-        "| receiver | mode | msg/s | ACK p50 ms | p95 | p99 | receiver CPU | sent | acked | "
-        "stored | lost |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| receiver | mode | msg/s | ACK p50 ms | p95 | p99 | receiver CPU | CPU µs/msg | "
+        "panels' CPU | sent | acked | stored | lost |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, cases in data["receivers"].items():
         for mode, c in cases.items():
@@ -238,10 +243,14 @@ def markdown(data: dict[str, Any]) -> str:
             stored = n.get("rows_in_db", n.get("callbacks"))
             lines.append(
                 f"| {name} | {mode} | {c['msgs_per_s']} | {lat['p50']} | {lat['p95']} | "
-                f"{lat['p99']} | {c['receiver_cpu_share']:.0%} | {n['sent']} | {n['acked']} | "
-                f"{stored} | {c['lost']} |"
+                f"{lat['p99']} | {c['receiver_cpu_share']:.0%} | {c['receiver_cpu_us_per_msg']} | "
+                f"{c['load_cpu_share']:.0%} | {n['sent']} | {n['acked']} | {stored} | {c['lost']} |"
             )
     lines += [
+        "",
+        "Receiver CPU: the receiver's process (anfang: event loop, writer, WAL checkpoints and "
+        "the console's WebSocket). Panels' CPU: the load process's own share of one core; "
+        "near 100 % the panels, not the receiver, would set the pace.",
         "",
         "Frame → console (panel sends the frame → the event arrives on `/api/v1/stream`):",
         "",

@@ -38,6 +38,7 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
             lat = case["ack_latency_ms"]
             assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"]
             assert case["msgs_per_s"] > 0 and case["receiver_cpu_seconds"] >= 0
+            assert case["load_cpu_seconds"] > 0 and case["load_cpu_share"] > 0
             if name == "anfang":  # every measured frame reached the console's WebSocket
                 console = case["console"]
                 assert console["missing"] == 0 and console["latency_ms"]["count"] > 0
