@@ -58,6 +58,9 @@ async def _seed_video(data_dir: Path, rtsp_base: str) -> None:
             row = ctx.session.get(Camera, cam)
             row.username = "admin"
             row.password_sealed = platform.secrets.seal(b"admin", "camera:CAM-V1")
+            # The recordings are from May: out of the default 30 days, the server's first
+            # retention sweep (10 s after start) would delete them under a slow test.
+            row.retention_days = 3650
 
         await platform.writer.run(creds)
         root = storage_root(platform.settings)
