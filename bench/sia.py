@@ -48,6 +48,7 @@ KEY_TEXT = "0123456789ABCDEF"  # pysiaalarm takes these 16 characters' bytes as 
 KEY = KEY_TEXT.encode("ascii")
 ADMIN_PASSWORD = "bench-" + secrets.token_urlsafe(12)
 MODES = ("plain", "aes128")
+RECEIVERS = ("anfang", "pysiaalarm")
 
 
 def accounts_for(mode: str, panels: int) -> list[str]:
@@ -191,13 +192,35 @@ def _case(tally: dict[str, Any], cpu: float, stored: int, stored_label: str) -> 
     }
 
 
-async def run_all(panels: int, seconds: float, warmup: float, code: str) -> dict[str, Any]:
+async def run_all(
+    panels: int,
+    seconds: float,
+    warmup: float,
+    code: str,
+    receivers: tuple[str, ...] = RECEIVERS,
+    modes: tuple[str, ...] = MODES,
+) -> dict[str, Any]:
     """Every case: anfang then pysiaalarm, plain then AES-128, on the same load."""
-    results: dict[str, dict[str, Any]] = {"anfang": {}, "pysiaalarm": {}}
+    results: dict[str, dict[str, Any]] = {name: {} for name in receivers}
+    if "anfang" in receivers:
+        await _run_anfang(results["anfang"], panels, seconds, warmup, code, modes)
+    if "pysiaalarm" in receivers:
+        await _run_pysia(results["pysiaalarm"], panels, seconds, warmup, code, modes)
+    return results
+
+
+async def _run_anfang(
+    results: dict[str, Any],
+    panels: int,
+    seconds: float,
+    warmup: float,
+    code: str,
+    modes: tuple[str, ...],
+) -> None:
     with tempfile.TemporaryDirectory(prefix="anfang-bench-sia-") as tmpdir:
         async with anfang_receiver(Path(tmpdir), panels) as (port, platform):
             query = select(func.count(EventRow.id)).where(EventRow.source.like("SIA-%"))
-            for mode in MODES:
+            for mode in modes:
                 with platform.read_session() as s:
                     before = s.scalar(query) or 0
                 async with console(platform) as pipe:
@@ -207,7 +230,17 @@ async def run_all(panels: int, seconds: float, warmup: float, code: str) -> dict
                     rows = (s.scalar(query) or 0) - before
                 case = _case(tally, cpu, rows, "rows_in_db")
                 case["console"] = console_latency(tally, arrivals)
-                results["anfang"][mode] = case
+                results[mode] = case
+
+
+async def _run_pysia(
+    results: dict[str, Any],
+    panels: int,
+    seconds: float,
+    warmup: float,
+    code: str,
+    modes: tuple[str, ...],
+) -> None:
     events = 0
 
     async def on_event(event: SIAEvent) -> None:
@@ -215,11 +248,10 @@ async def run_all(panels: int, seconds: float, warmup: float, code: str) -> dict
         events += 1
 
     async with pysia_receiver(panels, on_event) as port:
-        for mode in MODES:
+        for mode in modes:
             events = 0
             tally, cpu = await _drive(port, _spec(mode, panels, seconds, warmup, code))
-            results["pysiaalarm"][mode] = _case(tally, cpu, events, "callbacks")
-    return results
+            results[mode] = _case(tally, cpu, events, "callbacks")
 
 
 def markdown(data: dict[str, Any]) -> str:
@@ -257,7 +289,7 @@ def markdown(data: dict[str, Any]) -> str:
         "| mode | p50 ms | p95 | p99 | max | measured | never arrived |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for mode, c in data["receivers"]["anfang"].items():
+    for mode, c in data["receivers"].get("anfang", {}).items():
         lat = c["console"]["latency_ms"]
         lines.append(
             f"| {mode} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | "
@@ -283,26 +315,36 @@ def main(argv: list[str] | None = None) -> list[Path]:
     ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--code", default="BA", help="SIA event code the panels send")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
+    ap.add_argument(
+        "--receivers", default=",".join(RECEIVERS), help="which to run (profiling: anfang)"
+    )
+    ap.add_argument("--modes", default=",".join(MODES), help="plain, aes128 or both")
     args = ap.parse_args(argv)
+    receivers_wanted = tuple(r for r in RECEIVERS if r in args.receivers.split(","))
+    modes = tuple(m for m in MODES if m in args.modes.split(","))
     data: dict[str, Any] = {"benchmark": "sia", **metadata()}
     data["options"] = {"panels": args.panels, "seconds": args.seconds, "warmup": args.warmup}
-    data["options"]["code"] = args.code
+    data["options"] |= {"code": args.code, "receivers": receivers_wanted, "modes": modes}
     data["receivers"] = receivers = uvloop.run(
-        run_all(args.panels, args.seconds, args.warmup, args.code)
+        run_all(args.panels, args.seconds, args.warmup, args.code, receivers_wanted, modes)
     )
-    data["targets"] = {
-        mode: {
-            "throughput_ratio": round(
-                receivers["anfang"][mode]["msgs_per_s"]
-                / max(receivers["pysiaalarm"][mode]["msgs_per_s"], 1e-9),
-                2,
-            ),
-            "p99_ok": (receivers["anfang"][mode]["ack_latency_ms"]["p99"] or 1e9) <= 20.0,
-            "console_p99_ok": (receivers["anfang"][mode]["console"]["latency_ms"]["p99"] or 1e9)
-            <= 100.0,
+    data["targets"] = (
+        {}
+        if len(receivers) < 2
+        else {
+            mode: {
+                "throughput_ratio": round(
+                    receivers["anfang"][mode]["msgs_per_s"]
+                    / max(receivers["pysiaalarm"][mode]["msgs_per_s"], 1e-9),
+                    2,
+                ),
+                "p99_ok": (receivers["anfang"][mode]["ack_latency_ms"]["p99"] or 1e9) <= 20.0,
+                "console_p99_ok": (receivers["anfang"][mode]["console"]["latency_ms"]["p99"] or 1e9)
+                <= 100.0,
+            }
+            for mode in modes
         }
-        for mode in MODES
-    }
+    )
     report = markdown(data)
     paths = write_results("sia", data, report, args.out)
     print(report)

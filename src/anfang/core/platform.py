@@ -74,6 +74,8 @@ class Platform:
             batch_max=settings.writer_batch_max,
             linger=settings.writer_linger_ms / 1000,
         )
+        if self.checkpointer is not None:
+            self.writer.between_batches = self.checkpointer.catch_up
         self.bus: Bus = bus or make_bus(settings)
         self.pipeline = Pipeline(self.writer, self.bus)
         key_path = settings.resolved_audit_key_file()

@@ -82,6 +82,9 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def make_engine(
     url: str, *, synchronous: str = "FULL", echo: bool = False, wal_autocheckpoint: int = 1000
 ) -> Engine:
@@ -108,6 +111,8 @@ def make_engine(
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
+            # A WAL that grew (a long reader held it) is cut back to this when it restarts.
+            cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
 
     return engine

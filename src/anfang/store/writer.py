@@ -121,6 +121,8 @@ class Writer:
         self.linger = linger
         self.hooks: list[WriterHook] = []
         self.on_committed = on_committed
+        # Run on the writer thread after each batch (the WAL checkpoint's last step).
+        self.between_batches: Callable[[], None] | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -185,6 +187,11 @@ class Writer:
                     break
                 batch.append(item)
             self._process(batch)
+            if self.between_batches is not None:
+                try:
+                    self.between_batches()
+                except Exception:  # housekeeping must never stop the writer
+                    log.exception("writer: between-batches work failed")
 
     def _process(self, batch: list[_Job]) -> None:
         started = time.perf_counter()
