@@ -82,7 +82,9 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-WAL_SIZE_LIMIT = 64 * 1024 * 1024
+# Twice the size at which the WAL is made to start over (store/checkpoint.py), so that in
+# steady use the file keeps its blocks; a WAL that grew past it is cut back on restart.
+WAL_SIZE_LIMIT = 256 * 1024 * 1024
 
 
 def make_engine(
@@ -111,7 +113,6 @@ def make_engine(
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
-            # A WAL that grew (a long reader held it) is cut back to this when it restarts.
             cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
 
