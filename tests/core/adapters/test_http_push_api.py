@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -137,6 +138,44 @@ async def test_oversized_body_is_413(platform: Platform, client: httpx.AsyncClie
     big = b'{"events": [' + b" " * platform.settings.max_body_bytes + b"]}"
     r = await client.post(INGEST, content=big, headers=signed(big))
     assert r.status_code == 413
+
+
+async def test_client_leaving_mid_body_is_a_counted_refusal(platform: Platform) -> None:
+    """The ASGI app gets half a body and then the client's disconnect."""
+    await add_device(platform, "GATE-1", SECRET)
+    body = events_body("e-1")
+    headers = signed(body) | {"Content-Length": str(len(body))}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": INGEST,
+        "raw_path": INGEST.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("anfang.test", 80),
+    }
+    incoming = [
+        {"type": "http.request", "body": body[:10], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    before = rejected("client_disconnected")
+    await ingest_app(platform)(scope, receive, send)  # raises nothing
+    assert rejected("client_disconnected") == before + 1
+    assert sent[0]["status"] == 400
+    assert stored_count(platform, "GATE-1") == 0
 
 
 async def test_heartbeat_marks_the_device_alive(

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from starlette.requests import ClientDisconnect
 
 from anfang.core.adapters import http_push as hp
 from anfang.core.events import Event
@@ -133,10 +134,17 @@ async def _read_body(request: Request, limit: int) -> bytes:
         hp.check_size(int(declared), limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        hp.check_size(size, limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            hp.check_size(size, limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Nobody reads the answer, but the refusal is counted and logged like any other
+        # (it used to escape as "Exception in ASGI application").
+        raise hp.PushRejected(
+            400, "client_disconnected", f"the client left after {size} bytes of the body"
+        ) from None
     return b"".join(chunks)
 
 
