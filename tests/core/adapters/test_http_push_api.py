@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -159,16 +160,16 @@ async def test_client_leaving_mid_body_is_a_counted_refusal(platform: Platform) 
         "client": ("127.0.0.1", 50000),
         "server": ("anfang.test", 80),
     }
-    incoming = [
+    incoming: list[dict[str, Any]] = [
         {"type": "http.request", "body": body[:10], "more_body": True},
         {"type": "http.disconnect"},
     ]
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return incoming.pop(0) if incoming else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     before = rejected("client_disconnected")
