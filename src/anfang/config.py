@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     sia_port: int = Field(default=12000, ge=0, le=65535, description="TCP and UDP; 0: any free")
     sia_enabled: bool = True
+    sia_front_process: bool = Field(
+        default=True,
+        description="panels' connections, parsing and replies in a process of their own",
+    )
     face_enabled: bool = True
     face_workers: int = Field(default=1, ge=1, le=16, description="face-engine processes")
     # Measured on LFW (docs/face.md): 0.6 gives FAR 0.58 % / FRR 3.81 % one-to-one; in 1:N

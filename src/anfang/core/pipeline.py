@@ -80,14 +80,17 @@ class Pipeline:
         """Store several events in one write."""
         return await self.store_many(events)
 
-    def store_many(self, events: list[Event]) -> asyncio.Future[list[StoredEvent]]:
+    def store_many(
+        self, events: list[Event], eager: bool = False
+    ) -> asyncio.Future[list[StoredEvent]]:
         """Queue several events for one write; the future resolves once they are durable.
 
         Not a coroutine, so that a protocol callback (the SIA receiver) can hand events
-        over and reply from the future's callback without a task per message.
+        over and reply from the future's callback without a task per message. ``eager``: see
+        :meth:`Writer.enqueue_events`.
         """
         fut: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
-        self.writer.enqueue_events(events, fut)
+        self.writer.enqueue_events(events, fut, eager)
         return fut
 
     def _on_committed(self, outbox: list[tuple[str, dict[str, Any]]]) -> None:

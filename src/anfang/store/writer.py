@@ -103,6 +103,7 @@ class _Job:
     events: list[Event] | None
     fn: Callable[[WriteContext], Any] | None
     future: asyncio.Future[Any]
+    eager: bool = False
 
 
 class Writer:
@@ -153,10 +154,15 @@ class Writer:
         return await fut
 
     def enqueue_events(
-        self, events: list[Event], future: asyncio.Future[list[StoredEvent]]
+        self, events: list[Event], future: asyncio.Future[list[StoredEvent]], eager: bool = False
     ) -> None:
-        """Queue events; ``future`` gets their outcomes once they are durable."""
-        self._queue.put(_Job(events, None, future))
+        """Queue events; ``future`` gets their outcomes once they are durable.
+
+        ``eager``: a batch that starts with this job does not linger. For senders that wait
+        for each answer and already hand over what arrived together (SIA panels through
+        the front process): a linger there only lengthens every round trip.
+        """
+        self._queue.put(_Job(events, None, future, eager))
 
     async def run(self, fn: Callable[[WriteContext], T]) -> T:
         """Run ``fn`` in the writer's transaction; returns its result after commit."""
@@ -172,7 +178,7 @@ class Writer:
             first = self._queue.get()
             if first is _STOP:
                 break
-            if self.linger:
+            if self.linger and not first.eager:
                 # Like PostgreSQL's commit_delay: a short wait lets one commit carry more
                 # jobs; each batch has a fixed cost that would otherwise eat the GIL.
                 time.sleep(self.linger)

@@ -96,7 +96,13 @@ class HomeAlarmComponent:
         from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
 
         host, port = self.platform.settings.sia_host, self.platform.settings.sia_port
-        sia = SiaReceiver(self.platform, host, port, directory=self.platform.alarm_accounts)
+        sia = SiaReceiver(
+            self.platform,
+            host,
+            port,
+            directory=self.platform.alarm_accounts,
+            front=self.platform.settings.sia_front_process,
+        )
         try:
             await sia.start()
         except OSError as exc:

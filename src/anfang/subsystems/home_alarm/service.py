@@ -107,6 +107,9 @@ class AccountDirectory:
         self.box = box
         self._by_account: dict[str, AccountInfo] = {}
         self.seen: dict[str, datetime] = {}
+        # Bumped with every reload: the SIA front process works from a copy and tells which
+        # version it used, so a frame it accepted against an older copy is judged again.
+        self.version = 0
 
     def touch(self, account: str, at: datetime | None = None) -> None:
         """Note that ``account`` reported (called on the event loop for every ACK)."""
@@ -134,6 +137,11 @@ class AccountDirectory:
                 continue
             found[acct] = AccountInfo(acct, r.kind, key, r.device_code)
         self._by_account = found
+        self.version += 1
+
+    def snapshot(self) -> tuple[int, dict[str, AccountInfo]]:
+        """The version and the enabled accounts, for the front process's copy."""
+        return self.version, dict(self._by_account)
 
     def _key_of(self, row: AlarmAccount) -> bytes | None:
         if row.key_sealed is not None:

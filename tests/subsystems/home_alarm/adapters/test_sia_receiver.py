@@ -24,10 +24,13 @@ KEY32 = bytes(range(32))
 BA = SiaEvent("BA", zone="012", partition="1")
 
 
-@pytest.fixture
-async def receiver(platform: Platform) -> AsyncIterator[SiaReceiver]:
-    """A receiver on free ports with a plain, an AES-128 and an AES-256 perimeter account."""
-    rx = SiaReceiver(platform, "127.0.0.1", 0, read_timeout=2.0)
+@pytest.fixture(params=[False, True], ids=["in-process", "front-process"])
+async def receiver(
+    platform: Platform, request: pytest.FixtureRequest
+) -> AsyncIterator[SiaReceiver]:
+    """A receiver on free ports with a plain, an AES-128 and an AES-256 perimeter account;
+    each test runs with the sockets in the platform's process and in a front process."""
+    rx = SiaReceiver(platform, "127.0.0.1", 0, read_timeout=2.0, front=request.param)
     await rx.start()
     for account, key, kind in (("1234", None, "home"), ("AB12", KEY16, "home"),
                                ("5678", KEY32, "perimeter")):  # fmt: skip
@@ -215,7 +218,7 @@ async def test_link_test_is_acked_and_counts_as_heartbeat(
 async def test_no_reply_while_storage_is_unavailable(
     platform: Platform, receiver: SiaReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(events: object) -> asyncio.Future[object]:
+    def unavailable(events: object, eager: bool = False) -> asyncio.Future[object]:
         fut: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         fut.set_exception(StorageUnavailable("disk gone"))
         return fut
@@ -275,30 +278,3 @@ async def test_ack_is_sent_after_the_panel_half_closes(
     assert await asyncio.wait_for(reader.read(), 5) == b""  # then the receiver closes
     writer.close()
     assert [r.payload["sequence"] for r in stored(platform, "SIA-1234")] == [31]
-
-
-def test_same_content_and_sequence_later_is_a_new_event() -> None:
-    """Sequence numbers wrap: a repeat outside the de-duplication window is stored."""
-    from datetime import timedelta
-    from unittest import mock
-
-    from anfang.store.base import utcnow
-    from anfang.subsystems.home_alarm.adapters import sia_receiver as rx
-    from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
-        SiaEvent,
-        SiaMessage,
-        build_frame,
-        parse,
-    )
-    from anfang.subsystems.home_alarm.service import AccountInfo
-
-    frame = build_frame("1234", [SiaEvent(code="RP", zone="0")], sequence=7, timestamp=None)
-    msg = parse(frame, key_for=lambda a: None, now=utcnow())
-    assert isinstance(msg, SiaMessage)
-    account = AccountInfo(account="1234", kind="home", key=None, device_code=None)
-    first = rx.events_for(msg, account, "tcp")[0].idempotency_key
-    again = rx.events_for(msg, account, "tcp")[0].idempotency_key
-    later_time = utcnow() + timedelta(days=1)
-    with mock.patch.object(rx, "utcnow", return_value=later_time):
-        later = rx.events_for(msg, account, "tcp")[0].idempotency_key
-    assert first == again and later != first

@@ -9,19 +9,19 @@ standard's retry logic expects from a receiver that cannot take the message now)
 Each TCP connection is a :class:`~.sia_tcp.SiaConnection` protocol; the work per frame is
 split into :meth:`SiaReceiver.accept` (parse, check, hand the events to the writer) and
 :meth:`SiaReceiver.finish` (the reply once they are durable), with no coroutine between.
+With ``front=True`` the sockets, parsing and replies run in a front process instead
+(:mod:`.sia_front`, :mod:`.sia_link`), which hands parsed frames to :meth:`SiaReceiver.store`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-import orjson
 from prometheus_client import Counter
 
 from anfang.core.devices import DeviceTracker
@@ -29,7 +29,6 @@ from anfang.core.events import Event
 from anfang.core.pipeline import Pipeline
 from anfang.store.base import utcnow
 from anfang.store.writer import StorageUnavailable, Writer
-from anfang.subsystems.home_alarm.adapters import sia_codes
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     Reason,
     Rejection,
@@ -40,6 +39,11 @@ from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     build_nak,
     parse,
 )
+from anfang.subsystems.home_alarm.adapters.sia_events import (
+    Brief,
+    events_for,
+)
+from anfang.subsystems.home_alarm.adapters.sia_link import FrontLink
 from anfang.subsystems.home_alarm.adapters.sia_tcp import PendingFrame, SiaConnection, sweep_idle
 from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
 
@@ -66,68 +70,11 @@ class ReceiverPlatform(Protocol):
     def devices(self) -> DeviceTracker: ...
 
 
-def _fingerprint(msg: SiaMessage) -> str:
-    # The typed content minus the timestamp: a retransmission carries a fresh timestamp
-    # (and, encrypted, fresh padding) but the same content, so it maps to the same key.
-    content = [msg.id_token, sorted(msg.extended.items())] + [
-        [e.code, e.qualifier, e.zone, e.partition, e.text, sorted(e.modifiers.items())]
-        for e in msg.events
-    ]
-    return hashlib.sha256(orjson.dumps(content)).hexdigest()
-
-
-# Sequence numbers wrap at 9999, so the same content with the same number comes back in
-# normal use (a daily test report, say): duplicates are only looked for within a window
-# of received time. A retransmission that straddles a window edge is stored twice, which
-# is harmless; the other way round an event would be lost.
-DEDUP_WINDOW_S = 600
-
-
-def events_for(msg: SiaMessage, account: AccountInfo, transport: str) -> list[Event]:
-    """The anfang events of an accepted message (unknown codes become ``trouble``)."""
-    now = utcnow()
-    digest = _fingerprint(msg)
-    window = int(now.timestamp()) // DEDUP_WINDOW_S
-    perimeter = account.kind == "perimeter"
-    out: list[Event] = []
-    for i, ev in enumerate(msg.events):
-        kind = sia_codes.kind_for(ev.code, ev.qualifier, perimeter=perimeter)
-        payload: dict[str, Any] = {
-            "account": msg.account,
-            "code": ev.code,
-            "qualifier": ev.qualifier,
-            "zone": ev.zone,
-            "partition": ev.partition,
-            "text": ev.text,
-            "modifiers": dict(ev.modifiers),
-            "sequence": msg.sequence,
-            "receiver": msg.receiver,
-            "line": msg.line,
-            "length_mismatch": msg.length_mismatch,
-            "extended": dict(msg.extended),
-            "id_token": msg.id_token,
-            "encrypted": msg.encrypted,
-            "transport": transport,
-        }
-        if kind is None:
-            payload["unmapped"] = True
-        out.append(
-            Event.create(
-                kind or "home_alarm.trouble",
-                account.source,
-                occurred_at=msg.timestamp or now,
-                payload=payload,
-                idempotency_key=f"sia:{msg.account}:{msg.sequence:04d}:{digest}:{i}:{window}",
-            )
-        )
-    return out
-
-
 @dataclass(slots=True)
 class _Pending:
     """An accepted frame whose events the writer is storing."""
 
-    msg: SiaMessage
+    msg: SiaMessage | Brief
     account: AccountInfo
     now: datetime
     future: asyncio.Future[Any]
@@ -145,6 +92,7 @@ class SiaReceiver:
         directory: AccountDirectory | None = None,
         read_timeout: float = 60.0,
         udp: bool = True,
+        front: bool = False,
     ) -> None:
         self.platform = platform
         self.host = host
@@ -153,6 +101,8 @@ class SiaReceiver:
         self.directory = directory or AccountDirectory(getattr(platform, "secrets", None))
         self.read_timeout = read_timeout
         self.udp = udp
+        # The panels' sockets, parsing and replies in a process of their own (sia_front.py).
+        self.front = FrontLink(self) if front else None
         self._server: asyncio.Server | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._conns: set[SiaConnection] = set()
@@ -166,6 +116,16 @@ class SiaReceiver:
         if self.directory not in self.platform.writer.hooks:
             self.platform.writer.hooks.append(self.directory)
         await self.platform.writer.run(lambda ctx: self.directory.load(ctx.session))
+        if self.front is not None:
+            await self.front.start()
+            self.tcp_port, self.udp_port = self.front.tcp_port, self.front.udp_port
+            log.info(
+                "SIA DC-09 receiver (front process) on %s tcp:%d udp:%d",
+                self.host,
+                self.tcp_port,
+                self.udp_port,
+            )
+            return
         loop = asyncio.get_running_loop()
         too_large = FRAMES.labels("too_large")
         self._server = await loop.create_server(
@@ -185,6 +145,8 @@ class SiaReceiver:
 
     async def stop(self) -> None:
         """Close the listeners and every open connection."""
+        if self.front is not None:
+            await self.front.stop()
         if self._server is not None:
             self._server.close()
         if self._sweeper is not None:
@@ -226,34 +188,49 @@ class SiaReceiver:
                 result.account,
             )
             return self._reject(rej, why, f"account {result.account}: {why}", now)
+        if result.id_token == "NULL" and account.device_code is None:
+            _LINK_TEST.inc()
+            return self._acked(result, account, now)
+        return self.store(result, account, events_for(result, account, transport), now)
+
+    def store(
+        self, msg: SiaMessage | Brief, account: AccountInfo, events: list[Event], now: datetime
+    ) -> _Pending:
+        """Hand an accepted message's events (or a panel's heartbeat) to the writer."""
         future: asyncio.Future[Any]
-        if result.id_token == "NULL":
-            code = account.device_code
-            if code is None:
-                _LINK_TEST.inc()
-                return self._acked(result, account, now)
+        code = account.device_code
+        if msg.id_token == "NULL" and code is not None:
             future = asyncio.ensure_future(
                 self.platform.writer.run(lambda ctx: self.platform.devices.heartbeat(ctx, code))
             )
         else:
-            future = self.platform.pipeline.store_many(events_for(result, account, transport))
-        return _Pending(result, account, now, future)
+            # Eager: the panel waits for this ACK, so no group-commit linger (bench/sia).
+            future = self.platform.pipeline.store_many(events, eager=True)
+        return _Pending(msg, account, now, future)
+
+    def settled(self, pending: PendingFrame) -> bool:
+        """True once the frame is durable (counted, the panel marked alive), False when
+        storage is unavailable (no reply). Any other failure of the store is raised."""
+        p = cast(_Pending, pending)
+        exc = p.future.exception()
+        if isinstance(exc, StorageUnavailable):
+            _UNAVAILABLE.inc()
+            log.warning("SIA %s seq %04d not stored: no reply", p.msg.account, p.msg.sequence)
+            return False
+        if exc is not None:
+            raise exc
+        (_LINK_TEST if p.msg.id_token == "NULL" else _ACCEPTED).inc()
+        self._alive(p.msg, p.account, p.now)
+        return True
 
     def finish(self, pending: PendingFrame) -> bytes | None:
         """The ACK once the frame's events are durable; None when storage is unavailable.
 
         Any other failure of the store is raised (the connection logs it and closes).
         """
-        p = cast(_Pending, pending)
-        exc = p.future.exception()
-        if isinstance(exc, StorageUnavailable):
-            _UNAVAILABLE.inc()
-            log.warning("SIA %s seq %04d not stored: no reply", p.msg.account, p.msg.sequence)
+        if not self.settled(pending):
             return None
-        if exc is not None:
-            raise exc
-        (_LINK_TEST if p.msg.id_token == "NULL" else _ACCEPTED).inc()
-        return self._acked(p.msg, p.account, p.now)
+        return build_ack(cast(SiaMessage, cast(_Pending, pending).msg), utcnow())
 
     async def handle_frame(self, frame: bytes, transport: str) -> bytes | None:
         """The reply to one frame, or None when it must get none (store unavailable)."""
@@ -264,10 +241,13 @@ class SiaReceiver:
         return self.finish(out)
 
     def _acked(self, msg: SiaMessage, account: AccountInfo, now: datetime) -> bytes:
+        self._alive(msg, account, now)
+        return build_ack(msg, utcnow())
+
+    def _alive(self, msg: SiaMessage | Brief, account: AccountInfo, now: datetime) -> None:
         self.directory.touch(account.account, now)  # supervision: the panel is alive
         if msg.length_mismatch:
             _LENGTH_MISMATCH.inc()
-        return build_ack(msg, utcnow())
 
     def _reject(self, rej: Rejection, outcome: str, message: str, now: datetime) -> bytes:
         FRAMES.labels(outcome).inc()

@@ -14,8 +14,6 @@ import logging
 import time
 from typing import Any, Protocol, cast
 
-from prometheus_client import Counter
-
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME, build_duh
 
 log = logging.getLogger(__name__)
@@ -25,6 +23,13 @@ log = logging.getLogger(__name__)
 _LIMIT = MAX_FRAME + 1
 # Bytes a connection may hold back while its current frame is being stored.
 _BACKLOG = 4 * MAX_FRAME
+
+
+class Tally(Protocol):
+    """Something that counts (a prometheus ``Counter``; the front process's own tally)."""
+
+    def inc(self, amount: float = 1) -> None:
+        """Count ``amount`` more."""
 
 
 class PendingFrame(Protocol):
@@ -47,9 +52,7 @@ class FrameHandler(Protocol):
 class SiaConnection(asyncio.Protocol):
     """One panel's TCP connection."""
 
-    def __init__(
-        self, handler: FrameHandler, conns: set[SiaConnection], too_large: Counter
-    ) -> None:
+    def __init__(self, handler: FrameHandler, conns: set[SiaConnection], too_large: Tally) -> None:
         self.handler = handler
         self.conns = conns
         self.too_large = too_large
