@@ -51,12 +51,12 @@ async def test_frames_of_unknown_or_undecryptable_accounts_go_raw() -> None:
     unknown, wrong_key = frame("9999", 1), frame("AB12", 2, bytes(16))
     for f in (unknown, wrong_key):
         assert not isinstance(front.accept(f, "tcp"), bytes)
-    frames, counts, logs, touched = await batch(channel)
+    frames, counts, logs = await batch(channel)
     assert [(tok, ver, raw, brief) for tok, ver, _, raw, brief, _ in frames] == [
         (1, 7, unknown, None),
         (2, 7, wrong_key, None),
     ]
-    assert counts == {} and logs == [] and touched == []
+    assert counts == {} and logs == []
 
 
 async def test_a_known_account_goes_parsed_with_its_events() -> None:
@@ -77,17 +77,21 @@ async def test_damage_is_answered_here_and_counted_there() -> None:
     bad = good[:1] + (b"0000" if good[1:5] != b"0000" else b"1111") + good[5:]
     reply = front.accept(bad, "tcp")
     assert isinstance(reply, bytes) and kind_of(reply) == b"NAK"
-    frames, counts, logs, _ = await batch(channel)
+    frames, counts, logs = await batch(channel)
     assert frames == [] and counts == {"bad_crc": 1} and "bad_crc" in logs[0]
 
 
-async def test_a_link_test_is_acked_here_and_the_panel_marked_alive() -> None:
+async def test_a_link_test_is_the_platforms_to_answer() -> None:
+    # whether its account is still enabled is the platform's word, not the copy's
     front, channel = front_with(AccountInfo("1234", "home", None, None))
     null = build_frame("1234", [], sequence=3, id_token="NULL", line="1", timestamp=None)
-    reply = front.accept(null, "tcp")
-    assert isinstance(reply, bytes) and kind_of(reply) == b"ACK"
-    frames, counts, _, touched = await batch(channel)
-    assert frames == [] and counts == {"link_test": 1} and touched == ["1234"]
+    pending = front.accept(null, "tcp")
+    assert not isinstance(pending, bytes)
+    ((_, _, _, _, brief, specs),), counts, _ = await batch(channel)
+    assert brief == ("1234", 3, "NULL", False) and specs == [] and counts == {}
+    front.answered([(1, STORED, None)])
+    reply = front.finish(pending)
+    assert reply is not None and kind_of(reply) == b"ACK"
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,13 @@ With one process the platform's event loop spent about half of its time per fram
 panels' sockets, parsing, decrypting and building replies, and it shares one GIL with the
 writer (bench/sia). The front process, spawned by :class:`~.sia_link.FrontLink`, takes that
 part onto the second core. It holds the TCP and UDP listeners and a copy of the enabled
-accounts, and answers what it can judge alone: NAK for damaged frames or clock skew, DUH
-for unsupported or oversized ones, ACK for link tests of accounts without a device. Every
-frame that must be stored goes to the platform, parsed, and is acknowledged only when the
-platform says it is durable; frames whose account the copy does not know or whose key
-does not open go to the platform raw, which judges them with the real directory (an
-account created a moment ago must not get DUH). Counts and the refusals' log lines go to
-the platform too, once per batch, so ``/metrics`` and the log stay as they were.
+accounts, and answers alone only what needs no account: NAK for damaged frames or clock
+skew, DUH for malformed, unsupported or oversized ones. Every other frame goes to the
+platform, parsed, and its ACK is built here once the platform says it is durable (or, for
+a link test, that its account is still enabled). Frames whose account the copy does not
+know or whose key does not open go to the platform raw, which judges them with the real
+directory (an account created a moment ago must not get DUH). Counts and the refusals' log
+lines go to the platform too, once per batch, so ``/metrics`` and the log stay as they were.
 
 Exits when the channel to the platform closes (the platform stopped or died).
 """
@@ -89,7 +89,6 @@ class Front:
         self._frames: list[FrameItem] = []
         self.counts: Counter[str] = Counter()
         self._logs: list[str] = []
-        self._touched: list[str] = []
         self._flush_due = False
 
     def count(self, outcome: str, n: int = 1) -> None:
@@ -117,12 +116,6 @@ class Front:
         account = self.accounts.get(result.account.upper())
         if account is None or (account.key is not None and not result.encrypted):
             return self._send(None, frame, transport, None, None)
-        if result.id_token == "NULL" and account.device_code is None:
-            self.count("link_test")
-            if result.length_mismatch:
-                self.count("length_mismatch")
-            self._touched.append(account.account)
-            return build_ack(result, utcnow())
         specs = event_specs(result, account.kind, transport)
         brief = (result.account, result.sequence, result.id_token, result.length_mismatch)
         return self._send(result, frame, transport, brief, specs)
@@ -180,11 +173,12 @@ class Front:
 
     def _flush(self) -> None:
         self._flush_due = False
+        if not (self._frames or self.counts or self._logs):
+            return
         frames, self._frames = self._frames, []
         counts, self.counts = dict(self.counts), Counter()
         logs, self._logs = self._logs, []
-        touched, self._touched = self._touched, []
-        self.channel.send(("batch", frames, counts, logs, touched))
+        self.channel.send(("batch", frames, counts, logs))
 
 
 class _Datagrams(asyncio.DatagramProtocol):

@@ -2,8 +2,8 @@
 
 See :mod:`.sia_front`. The front process sends, once per turn of its loop, the frames to
 store (parsed, with the version of the account copy it judged them by) and the frames to
-judge (raw), its counts and log lines, and the accounts whose link tests it acknowledged.
-Here each parsed frame is stored through :meth:`SiaReceiver.store` when its version is
+judge (raw), and its counts and log lines. Here each parsed frame is stored (a link test
+only counted) through :meth:`SiaReceiver.store` when its version is
 still the directory's, and judged again from its raw bytes otherwise; the verdicts go back
 once per turn. A front process that dies is started again after a second.
 """
@@ -147,7 +147,6 @@ class FrontLink:
         frames: list[FrameItem],
         counts: dict[str, int],
         logs: list[str],
-        touched: list[str],
     ) -> None:
         from anfang.subsystems.home_alarm.adapters.sia_receiver import FRAMES
 
@@ -156,9 +155,6 @@ class FrontLink:
             FRAMES.labels(outcome).inc(n)
         for line in logs:
             log.warning("%s", line)
-        now = utcnow()
-        for account in touched:
-            self.rx.directory.touch(account, now)
         version = self.rx.directory.version
         # Answers go to the process that asked: tokens of one started after a crash
         # begin again at 1, so a late answer for its predecessor must not reach it.
@@ -181,6 +177,10 @@ class FrontLink:
     ) -> None:
         if brief is not None and specs is not None:
             account = self.rx.directory.get(brief[0])
+            if account is not None and brief[2] == "NULL" and account.device_code is None:
+                self.rx.link_test(Brief(*brief), account, utcnow())  # nothing to store
+                self._answer(asked, STORED, None)
+                return
             if account is not None:
                 pending: PendingFrame = self.rx.store(
                     Brief(*brief), account, events_of(specs, account), utcnow()
