@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from anfang.core.platform import Platform
+from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm import service as svc
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME, build_frame
 from anfang.subsystems.home_alarm.adapters.sia_receiver import FRAMES, SiaReceiver
 from anfang.subsystems.home_alarm.models import AccountCreate, AccountUpdate
 from tests.subsystems.home_alarm.adapters.test_sia_receiver import (
@@ -66,8 +67,9 @@ async def test_a_disabled_account_is_refused_at_once(
     assert kind_of((await exchange(front_rx, frame("AB12", 1, KEY16)))[0]) == b"*ACK"
     await svc.update_account(platform, "test", "AB12", AccountUpdate(enabled=False))
     # No wait: a frame the front judged by its older copy is judged again by the platform.
-    (reply,) = await exchange(front_rx, frame("AB12", 2, KEY16))
-    assert kind_of(reply) == b"DUH"
+    link_test = build_frame("AB12", [], sequence=3, id_token="NULL", key=KEY16, timestamp=utcnow())
+    replies = await exchange(front_rx, frame("AB12", 2, KEY16), link_test)
+    assert [kind_of(r) for r in replies] == [b"DUH", b"DUH"]
     assert len(stored(platform, "SIA-AB12")) == 1
 
 
