@@ -229,10 +229,7 @@ async def _run_anfang(
             for mode in modes:
                 with platform.read_session() as s:
                     before = s.scalar(query) or 0
-                front = platform.sia.front if platform.sia is not None else None
-                helpers = (
-                    (front.process.pid,) if front and front.process and front.process.pid else ()
-                )
+                helpers = _front_pids(platform)
                 async with console(platform) as pipe:
                     tally, cpu = await _drive(
                         port, _spec(mode, panels, seconds, warmup, code), helpers
@@ -243,6 +240,13 @@ async def _run_anfang(
                 case = _case(tally, cpu, rows, "rows_in_db")
                 case["console"] = console_latency(tally, arrivals)
                 results[mode] = case
+
+
+def _front_pids(platform: Platform) -> tuple[int, ...]:
+    """The SIA front process's pid, when it runs (its CPU is the receiver's too)."""
+    front = platform.sia.front if platform.sia is not None else None
+    proc = front.process if front is not None else None
+    return (proc.pid,) if proc is not None and proc.pid is not None else ()
 
 
 async def _run_pysia(

@@ -39,7 +39,12 @@ from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
 )
 from anfang.subsystems.home_alarm.adapters.sia_events import EventSpec, event_specs
 from anfang.subsystems.home_alarm.adapters.sia_ipc import Channel
-from anfang.subsystems.home_alarm.adapters.sia_tcp import PendingFrame, SiaConnection, sweep_idle
+from anfang.subsystems.home_alarm.adapters.sia_tcp import (
+    PendingFrame,
+    SiaConnection,
+    SiaDatagrams,
+    sweep_idle,
+)
 from anfang.subsystems.home_alarm.service import AccountInfo
 
 log = logging.getLogger(__name__)
@@ -181,39 +186,6 @@ class Front:
         self.channel.send(("batch", frames, counts, logs))
 
 
-class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, front: Front) -> None:
-        self.front = front
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        transport = self.transport
-        if transport is None:
-            return
-        try:
-            out = self.front.accept(data, "udp")
-        except Exception:  # one bad datagram must never stop the endpoint
-            log.exception("SIA datagram from %s failed", addr)
-            return
-        if isinstance(out, bytes):
-            transport.sendto(out, addr)
-            return
-
-        def done(_: asyncio.Future[Any]) -> None:
-            try:
-                reply = self.front.finish(out)
-            except Exception:
-                log.exception("SIA datagram from %s failed", addr)
-                return
-            if reply is not None and not transport.is_closing():
-                transport.sendto(reply, addr)
-
-        out.future.add_done_callback(done)
-
-
 async def _serve(sock: socket.socket, host: str, port: int, udp: bool, idle_s: float) -> None:
     loop = asyncio.get_running_loop()
     closed = loop.create_future()
@@ -244,7 +216,7 @@ async def _serve(sock: socket.socket, host: str, port: int, udp: bool, idle_s: f
         udp_transport = None
         if udp:
             udp_transport, _ = await loop.create_datagram_endpoint(
-                lambda: _Datagrams(front), local_addr=(host, port or tcp_port)
+                lambda: SiaDatagrams(front), local_addr=(host, port or tcp_port)
             )
     except OSError as exc:
         channel.send(("failed", exc.errno, exc.strerror or str(exc)))

@@ -148,11 +148,9 @@ class FrontLink:
         counts: dict[str, int],
         logs: list[str],
     ) -> None:
-        from anfang.subsystems.home_alarm.adapters.sia_receiver import FRAMES
-
         self._sync_accounts()
         for outcome, n in counts.items():
-            FRAMES.labels(outcome).inc(n)
+            self.rx.counted(outcome, n)
         for line in logs:
             log.warning("%s", line)
         version = self.rx.directory.version

@@ -44,7 +44,12 @@ from anfang.subsystems.home_alarm.adapters.sia_events import (
     events_for,
 )
 from anfang.subsystems.home_alarm.adapters.sia_link import FrontLink
-from anfang.subsystems.home_alarm.adapters.sia_tcp import PendingFrame, SiaConnection, sweep_idle
+from anfang.subsystems.home_alarm.adapters.sia_tcp import (
+    PendingFrame,
+    SiaConnection,
+    SiaDatagrams,
+    sweep_idle,
+)
 from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
 
 log = logging.getLogger(__name__)
@@ -107,7 +112,6 @@ class SiaReceiver:
         self._udp: asyncio.DatagramTransport | None = None
         self._conns: set[SiaConnection] = set()
         self._sweeper: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self.tcp_port = 0
         self.udp_port = 0
 
@@ -137,7 +141,7 @@ class SiaReceiver:
         )
         if self.udp:
             transport, _ = await loop.create_datagram_endpoint(
-                lambda: _Datagrams(self), local_addr=(self.host, self.port or self.tcp_port)
+                lambda: SiaDatagrams(self), local_addr=(self.host, self.port or self.tcp_port)
             )
             self._udp = transport
             self.udp_port = transport.get_extra_info("sockname")[1]
@@ -158,9 +162,6 @@ class SiaReceiver:
             conn.close()
         if self._udp is not None:
             self._udp.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -232,13 +233,9 @@ class SiaReceiver:
             return None
         return build_ack(cast(SiaMessage, cast(_Pending, pending).msg), utcnow())
 
-    async def handle_frame(self, frame: bytes, transport: str) -> bytes | None:
-        """The reply to one frame, or None when it must get none (store unavailable)."""
-        out = self.accept(frame, transport)
-        if isinstance(out, bytes):
-            return out
-        await asyncio.wait({out.future})
-        return self.finish(out)
+    def counted(self, outcome: str, n: int = 1) -> None:
+        """Count ``n`` frames of ``outcome`` (the front process's tallies arrive this way)."""
+        FRAMES.labels(outcome).inc(n)
 
     def link_test(self, msg: SiaMessage | Brief, account: AccountInfo, now: datetime) -> None:
         """A link test of an account without a device: nothing to store, the panel is alive."""
@@ -251,38 +248,6 @@ class SiaReceiver:
             _LENGTH_MISMATCH.inc()
 
     def _reject(self, rej: Rejection, outcome: str, message: str, now: datetime) -> bytes:
-        FRAMES.labels(outcome).inc()
+        self.counted(outcome)
         log.warning("SIA frame refused (%s, %s): %s", rej.reply, outcome, message)
         return build_nak(now) if rej.reply is Reply.NAK else build_duh(rej)
-
-    def datagram(
-        self, data: bytes, addr: tuple[str, int], transport: asyncio.DatagramTransport
-    ) -> None:
-        """Handle one UDP datagram (one frame) and reply to its sender."""
-        task = asyncio.create_task(self._answer_datagram(data, addr, transport))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _answer_datagram(
-        self, data: bytes, addr: tuple[str, int], transport: asyncio.DatagramTransport
-    ) -> None:
-        try:
-            reply = await self.handle_frame(data, "udp")
-            if reply is not None and not transport.is_closing():
-                transport.sendto(reply, addr)
-        except Exception:
-            log.exception("SIA datagram from %s failed", addr)
-
-
-class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, receiver: SiaReceiver) -> None:
-        self.receiver = receiver
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # The selector's UDP transport does not subclass DatagramTransport on 3.11.
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        if self.transport is not None:
-            self.receiver.datagram(data, addr, self.transport)

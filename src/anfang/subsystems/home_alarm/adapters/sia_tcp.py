@@ -1,4 +1,5 @@
-"""One SIA DC-09 TCP connection as an ``asyncio.Protocol``: frames in, replies out, in order.
+"""SIA DC-09 transports as ``asyncio`` protocols: a TCP connection (frames in, replies out,
+in order) and the UDP endpoint (one frame per datagram).
 
 A protocol instead of a StreamReader task: the stream version paid for a task wake-up, an
 ``asyncio.timeout`` and a ``drain`` per frame, about a fifth of the receiver's event-loop
@@ -174,3 +175,39 @@ async def sweep_idle(conns: set[SiaConnection], idle_s: float) -> None:
         for conn in list(conns):
             if conn.idle_for(now) > idle_s:
                 conn.close()
+
+
+class SiaDatagrams(asyncio.DatagramProtocol):
+    """The UDP endpoint: each datagram is one frame, answered to its sender."""
+
+    def __init__(self, handler: FrameHandler) -> None:
+        self.handler = handler
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # The selector's UDP transport does not subclass DatagramTransport on 3.11.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        try:
+            out = self.handler.accept(data, "udp")
+        except Exception:  # one bad datagram must never stop the endpoint
+            log.exception("SIA datagram from %s failed", addr)
+            return
+        if isinstance(out, bytes):
+            transport.sendto(out, addr)
+            return
+
+        def done(_: asyncio.Future[Any]) -> None:
+            try:
+                reply = self.handler.finish(out)
+            except Exception:
+                log.exception("SIA datagram from %s failed", addr)
+                return
+            if reply is not None and not transport.is_closing():
+                transport.sendto(reply, addr)
+
+        out.future.add_done_callback(done)
