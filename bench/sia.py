@@ -1,15 +1,17 @@
 """SIA DC-09 receiver benchmark: anfang (persisting before ACK) against pysiaalarm.
 
-``python -m bench.sia [--panels N] [--seconds S] [--warmup W]``
+``python -m bench.sia [--panels N] [--seconds S] [--warmup W] [--repeat R]``
 
 N simulated panels in a separate process each send one frame, wait for the reply and send
-the next (closed loop), plain and AES-128, first to a real anfang Platform (every ACK only
-after the event is durable in SQLite) and then, on the same load, to pysiaalarm's asyncio
-TCP receiver (Home Assistant's library: ACKs, persists nothing). While anfang is measured
-a console stand-in (bench/sia_ws.py, its own process) is connected to ``/api/v1/stream``:
-frame → console latency is the time from the panel sending a frame to that event arriving
-over the WebSocket. The panel process's own CPU is recorded too, to show that it was not
-the bottleneck. See docs/benchmarks.md.
+the next (closed loop), plain and AES-128, to a real anfang Platform (every ACK only after
+the event is durable in SQLite) and, on the same load, to pysiaalarm's asyncio TCP
+receiver (Home Assistant's library: ACKs, persists nothing). Each case runs R times; in
+each repetition the two receivers are measured back to back (the first alternating) and
+their ratio is taken, because this shared host's speed drifts between runs. While anfang
+is measured a console stand-in (bench/sia_ws.py, its own process) is connected to
+``/api/v1/stream``: frame → console latency is the time from the panel sending a frame to
+that event arriving over the WebSocket. The panel process's own CPU is recorded too, to
+show that it was not the bottleneck. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import multiprocessing
 import secrets
 import socket
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,6 +46,7 @@ from anfang.subsystems.home_alarm.models import AccountCreate
 from anfang.subsystems.home_alarm.service import create_account
 from bench.common import RESULTS_DIR, latency_summary, metadata, process_cpu_seconds, write_results
 from bench.sia_load import LoadSpec, panel_process
+from bench.sia_report import markdown, summarize, targets
 from bench.sia_ws import WsConfig
 from bench.sia_ws import run as ws_run
 
@@ -51,15 +57,26 @@ MODES = ("plain", "aes128")
 RECEIVERS = ("anfang", "pysiaalarm")
 
 
-def accounts_for(mode: str, panels: int) -> list[str]:
-    """One account number (hex) per panel; plain and encrypted panels never share one."""
-    base = 0x10000 if mode == "plain" else 0x20000
+MAX_PANELS = 0x10000
+MAX_REPEAT = 16
+
+
+def accounts_for(mode: str, panels: int, rep: int = 0) -> list[str]:
+    """One account number (hex) per panel, mode and repetition, none shared between them.
+
+    Every repetition needs accounts of its own: its panels start again at sequence number
+    1 with the same content, which anfang rightly takes for retransmissions (acknowledged,
+    stored once) within its de-duplication window.
+    """
+    base = (0x100000 if mode == "plain" else 0x200000) + rep * MAX_PANELS
     return [f"{base + i:X}" for i in range(panels)]
 
 
-def _spec(mode: str, panels: int, seconds: float, warmup: float, code: str) -> dict[str, Any]:
+def _spec(
+    mode: str, panels: int, seconds: float, warmup: float, code: str, rep: int
+) -> dict[str, Any]:
     key = KEY if mode == "aes128" else None
-    spec = {"accounts": accounts_for(mode, panels), "key": key, "seconds": seconds}
+    spec = {"accounts": accounts_for(mode, panels, rep), "key": key, "seconds": seconds}
     return spec | {"warmup": warmup, "code": code}
 
 
@@ -138,7 +155,9 @@ async def arrivals_of(pipe: Any) -> dict[str, int]:
 
 
 @asynccontextmanager
-async def anfang_receiver(tmp: Path, panels: int) -> AsyncIterator[tuple[int, Platform]]:
+async def anfang_receiver(
+    tmp: Path, panels: int, repeat: int = 1
+) -> AsyncIterator[tuple[int, Platform]]:
     """A started Platform with plain and AES-128 accounts; yields its SIA TCP port."""
     settings = Settings.model_validate(
         {"data_dir": tmp, "admin_password": ADMIN_PASSWORD, "sia_port": 0}
@@ -147,9 +166,9 @@ async def anfang_receiver(tmp: Path, panels: int) -> AsyncIterator[tuple[int, Pl
     await platform.start()
     try:
         assert platform.sia is not None
-        for mode in MODES:
+        for mode, rep in itertools.product(MODES, range(repeat)):
             key = KEY.hex() if mode == "aes128" else None
-            for acct in accounts_for(mode, panels):
+            for acct in accounts_for(mode, panels, rep):
                 await create_account(platform, "bench", AccountCreate(account=acct, key=key))
         yield platform.sia.tcp_port, platform
     finally:
@@ -159,11 +178,13 @@ async def anfang_receiver(tmp: Path, panels: int) -> AsyncIterator[tuple[int, Pl
 
 @asynccontextmanager
 async def pysia_receiver(
-    panels: int, on_event: Callable[[SIAEvent], Awaitable[None]]
+    panels: int, on_event: Callable[[SIAEvent], Awaitable[None]], repeat: int = 1
 ) -> AsyncIterator[int]:
     """pysiaalarm's asyncio TCP receiver with the same accounts; yields its port."""
-    accounts = [SIAAccount(a, None) for a in accounts_for("plain", panels)]
-    accounts += [SIAAccount(a, KEY_TEXT) for a in accounts_for("aes128", panels)]
+    accounts: list[SIAAccount] = []
+    for rep in range(repeat):
+        accounts += [SIAAccount(a, None) for a in accounts_for("plain", panels, rep)]
+        accounts += [SIAAccount(a, KEY_TEXT) for a in accounts_for("aes128", panels, rep)]
     # SIAClient.__new__ picks the TCP subclass; calling the subclass itself fails there.
     client = cast(SIAClientTCP, SIAClient("127.0.0.1", 0, accounts, function=on_event))  # type: ignore[abstract]
     await client.async_start()
@@ -198,6 +219,10 @@ def _case(tally: dict[str, Any], cpu: float, stored: int, stored_label: str) -> 
     }
 
 
+Runs = dict[str, dict[str, list[dict[str, Any]]]]
+Case = Callable[[str, int], Awaitable[dict[str, Any]]]
+
+
 async def run_all(
     panels: int,
     seconds: float,
@@ -205,41 +230,68 @@ async def run_all(
     code: str,
     receivers: tuple[str, ...] = RECEIVERS,
     modes: tuple[str, ...] = MODES,
-) -> dict[str, Any]:
-    """Every case: anfang then pysiaalarm, plain then AES-128, on the same load."""
-    results: dict[str, dict[str, Any]] = {name: {} for name in receivers}
-    if "anfang" in receivers:
-        await _run_anfang(results["anfang"], panels, seconds, warmup, code, modes)
-    if "pysiaalarm" in receivers:
-        await _run_pysia(results["pysiaalarm"], panels, seconds, warmup, code, modes)
-    return results
+    repeat: int = 1,
+) -> Runs:
+    """Every case ``repeat`` times; per receiver and mode, the list of runs.
+
+    Both receivers stay up for the whole benchmark. In each repetition and mode anfang
+    and pysiaalarm are measured back to back, the first of the two alternating between
+    repetitions, so that the host's speed drifting over minutes (a third between
+    consecutive runs on this shared machine) moves both sides of a ratio alike.
+    """
+    runs: Runs = {name: {mode: [] for mode in modes} for name in receivers}
+    args = (panels, seconds, warmup, code)
+    total, done = repeat * len(modes) * len(receivers), 0
+    async with AsyncExitStack() as stack:
+        sides: dict[str, Case] = {}
+        if "anfang" in receivers:
+            tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="anfang-bench-sia-"))
+            receiver = anfang_receiver(Path(tmpdir), panels, repeat)
+            port, platform = await stack.enter_async_context(receiver)
+            sides["anfang"] = partial(_anfang_case, platform, port, *args)
+        if "pysiaalarm" in receivers:
+            counter = _Callbacks()
+            peer = pysia_receiver(panels, counter.on_event, repeat)
+            pport = await stack.enter_async_context(peer)
+            sides["pysiaalarm"] = partial(_pysia_case, counter, pport, *args)
+        for r in range(repeat):
+            order = list(sides) if r % 2 == 0 else list(reversed(sides))
+            for mode in modes:
+                for name in order:
+                    case = await sides[name](mode, r)
+                    runs[name][mode].append(case)
+                    done += 1
+                    print(  # progress: a full run takes minutes
+                        f"[{done}/{total}] {name} {mode}: {case['msgs_per_s']:,.0f} msg/s, "
+                        f"ACK p99 {case['ack_latency_ms']['p99']} ms",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    return runs
 
 
-async def _run_anfang(
-    results: dict[str, Any],
+async def _anfang_case(
+    platform: Platform,
+    port: int,
     panels: int,
     seconds: float,
     warmup: float,
     code: str,
-    modes: tuple[str, ...],
-) -> None:
-    with tempfile.TemporaryDirectory(prefix="anfang-bench-sia-") as tmpdir:
-        async with anfang_receiver(Path(tmpdir), panels) as (port, platform):
-            query = select(func.count(EventRow.id)).where(EventRow.source.like("SIA-%"))
-            for mode in modes:
-                with platform.read_session() as s:
-                    before = s.scalar(query) or 0
-                helpers = _front_pids(platform)
-                async with console(platform) as pipe:
-                    tally, cpu = await _drive(
-                        port, _spec(mode, panels, seconds, warmup, code), helpers
-                    )
-                    arrivals = await arrivals_of(pipe)
-                with platform.read_session() as s:
-                    rows = (s.scalar(query) or 0) - before
-                case = _case(tally, cpu, rows, "rows_in_db")
-                case["console"] = console_latency(tally, arrivals)
-                results[mode] = case
+    mode: str,
+    rep: int,
+) -> dict[str, Any]:
+    query = select(func.count(EventRow.id)).where(EventRow.source.like("SIA-%"))
+    with platform.read_session() as s:
+        before = s.scalar(query) or 0
+    async with console(platform) as pipe:
+        spec = _spec(mode, panels, seconds, warmup, code, rep)
+        tally, cpu = await _drive(port, spec, _front_pids(platform))
+        arrivals = await arrivals_of(pipe)
+    with platform.read_session() as s:
+        rows = (s.scalar(query) or 0) - before
+    case = _case(tally, cpu, rows, "rows_in_db")
+    case["console"] = console_latency(tally, arrivals)
+    return case
 
 
 def _front_pids(platform: Platform) -> tuple[int, ...]:
@@ -249,79 +301,29 @@ def _front_pids(platform: Platform) -> tuple[int, ...]:
     return (proc.pid,) if proc is not None and proc.pid is not None else ()
 
 
-async def _run_pysia(
-    results: dict[str, Any],
+class _Callbacks:
+    """Counts pysiaalarm's event callbacks (its only sign that a frame was accepted)."""
+
+    def __init__(self) -> None:
+        self.events = 0
+
+    async def on_event(self, event: SIAEvent) -> None:
+        self.events += 1
+
+
+async def _pysia_case(
+    counter: _Callbacks,
+    port: int,
     panels: int,
     seconds: float,
     warmup: float,
     code: str,
-    modes: tuple[str, ...],
-) -> None:
-    events = 0
-
-    async def on_event(event: SIAEvent) -> None:
-        nonlocal events
-        events += 1
-
-    async with pysia_receiver(panels, on_event) as port:
-        for mode in modes:
-            events = 0
-            tally, cpu = await _drive(port, _spec(mode, panels, seconds, warmup, code))
-            results[mode] = _case(tally, cpu, events, "callbacks")
-
-
-def markdown(data: dict[str, Any]) -> str:
-    """The result as a Markdown report."""
-    m, g, o = data["machine"], data["git"], data["options"]
-    lines = [
-        f"# SIA DC-09 receivers — {data['date']}",
-        "",
-        f"{m['cpu_model']}, {m['cores']} cores, Python {m['python']}; commit "
-        f"{(g['commit'] or '?')[:12]}{' (dirty)' if g['dirty'] else ''}; load average "
-        f"{data['load_average_at_start']}. {o['panels']} panels, closed loop, "
-        f"{o['seconds']} s measured after {o['warmup']} s warm-up, event code {o['code']}.",
-        "",
-        "| receiver | mode | msg/s | ACK p50 ms | p95 | p99 | receiver CPU | CPU µs/msg | "
-        "panels' CPU | sent | acked | stored | lost |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, cases in data["receivers"].items():
-        for mode, c in cases.items():
-            lat, n = c["ack_latency_ms"], c["counts"]
-            stored = n.get("rows_in_db", n.get("callbacks"))
-            lines.append(
-                f"| {name} | {mode} | {c['msgs_per_s']} | {lat['p50']} | {lat['p95']} | "
-                f"{lat['p99']} | {c['receiver_cpu_share']:.0%} | {c['receiver_cpu_us_per_msg']} | "
-                f"{c['load_cpu_share']:.0%} | {n['sent']} | {n['acked']} | {stored} | {c['lost']} |"
-            )
-    lines += [
-        "",
-        "Receiver CPU: the receiver's processes (anfang: event loop, writer, WAL checkpoints and "
-        "the console's WebSocket, plus the SIA front process when it runs). Panels' CPU: the "
-        "load process's own share of one core; near 100 % the panels, not the receiver, would "
-        "set the pace.",
-        "",
-        "Frame → console (panel sends the frame → the event arrives on `/api/v1/stream`):",
-        "",
-        "| mode | p50 ms | p95 | p99 | max | measured | never arrived |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for mode, c in data["receivers"].get("anfang", {}).items():
-        lat = c["console"]["latency_ms"]
-        lines.append(
-            f"| {mode} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | "
-            f"{lat['count']} | {c['console']['missing']} |"
-        )
-    lines += [
-        "",
-        "| mode | anfang / pysiaalarm throughput (≥ 2) | ACK p99 ≤ 20 ms | console p99 ≤ 100 ms |",
-        "|---|---:|---|---|",
-    ]
-    for mode, t in data["targets"].items():
-        lines.append(
-            f"| {mode} | {t['throughput_ratio']} | {t['p99_ok']} | {t['console_p99_ok']} |"
-        )
-    return "\n".join(lines) + "\n"
+    mode: str,
+    rep: int,
+) -> dict[str, Any]:
+    counter.events = 0
+    tally, cpu = await _drive(port, _spec(mode, panels, seconds, warmup, code, rep))
+    return _case(tally, cpu, counter.events, "callbacks")
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
@@ -336,32 +338,33 @@ def main(argv: list[str] | None = None) -> list[Path]:
         "--receivers", default=",".join(RECEIVERS), help="which to run (profiling: anfang)"
     )
     ap.add_argument("--modes", default=",".join(MODES), help="plain, aes128 or both")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="repetitions, anfang and pysiaalarm interleaved"
+    )
     args = ap.parse_args(argv)
     receivers_wanted = tuple(r for r in RECEIVERS if r in args.receivers.split(","))
     modes = tuple(m for m in MODES if m in args.modes.split(","))
     data: dict[str, Any] = {"benchmark": "sia", **metadata()}
     data["options"] = {"panels": args.panels, "seconds": args.seconds, "warmup": args.warmup}
+    if not 1 <= args.repeat <= MAX_REPEAT:
+        ap.error(f"--repeat must be between 1 and {MAX_REPEAT}")
+    if not 1 <= args.panels <= MAX_PANELS:
+        ap.error(f"--panels must be between 1 and {MAX_PANELS}")
     data["options"] |= {"code": args.code, "receivers": receivers_wanted, "modes": modes}
-    data["receivers"] = receivers = uvloop.run(
-        run_all(args.panels, args.seconds, args.warmup, args.code, receivers_wanted, modes)
+    data["options"]["repeat"] = args.repeat
+    runs = uvloop.run(
+        run_all(
+            args.panels,
+            args.seconds,
+            args.warmup,
+            args.code,
+            receivers_wanted,
+            modes,
+            args.repeat,
+        )
     )
-    data["targets"] = (
-        {}
-        if len(receivers) < 2
-        else {
-            mode: {
-                "throughput_ratio": round(
-                    receivers["anfang"][mode]["msgs_per_s"]
-                    / max(receivers["pysiaalarm"][mode]["msgs_per_s"], 1e-9),
-                    2,
-                ),
-                "p99_ok": (receivers["anfang"][mode]["ack_latency_ms"]["p99"] or 1e9) <= 20.0,
-                "console_p99_ok": (receivers["anfang"][mode]["console"]["latency_ms"]["p99"] or 1e9)
-                <= 100.0,
-            }
-            for mode in modes
-        }
-    )
+    data["receivers"] = summarize(runs)
+    data["targets"] = targets(runs)
     report = markdown(data)
     paths = write_results("sia", data, report, args.out)
     print(report)

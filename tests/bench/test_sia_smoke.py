@@ -14,9 +14,10 @@ from bench import sia
 
 @pytest.mark.slow
 def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
-    """Three panels per case: both receivers, both modes, every ACK stored and counted."""
+    """Three panels, two repetitions: both receivers, both modes, every ACK stored."""
     paths = sia.main(
-        ["--panels", "3", "--seconds", "0.5", "--warmup", "0.3", "--out", str(tmp_path)]
+        ["--panels", "3", "--seconds", "0.5", "--warmup", "0.3", "--repeat", "2"]
+        + ["--out", str(tmp_path)]
     )
     assert sorted(p.suffix for p in paths) == [".json", ".md"]
     assert all(p.parent == tmp_path and p.name.startswith("sia-") for p in paths)
@@ -27,9 +28,13 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
     assert datetime.fromisoformat(str(result["date"])).tzinfo is not None
     assert len(result["git"]["commit"]) == 40
     assert set(result["receivers"]) == {"anfang", "pysiaalarm"}
+    assert result["options"]["repeat"] == 2
     for name, cases in result["receivers"].items():
         assert set(cases) == {"plain", "aes128"}
-        for case in cases.values():
+        for median in cases.values():
+            assert len(median["runs"]) == 2  # the headline figures are one of the runs
+            assert {k: v for k, v in median.items() if k != "runs"} in median["runs"]
+        for case in (run for median in cases.values() for run in median["runs"]):
             counts = case["counts"]
             assert counts["sent"] == counts["acked"] > 0
             assert counts["other_replies"] == counts["errors"] == 0
@@ -44,6 +49,12 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
                 assert console["missing"] == 0 and console["latency_ms"]["count"] > 0
                 assert 0 < console["latency_ms"]["p50"] <= console["latency_ms"]["p99"]
     assert set(result["targets"]) == {"plain", "aes128"}
+    for mode, target in result["targets"].items():
+        ours, theirs = (result["receivers"][r][mode]["runs"] for r in ("anfang", "pysiaalarm"))
+        ratios = [round(a["msgs_per_s"] / p["msgs_per_s"], 2) for a, p in zip(ours, theirs)]
+        assert target["throughput_ratios"] == ratios
+        assert min(ratios) <= target["throughput_ratio"] <= max(ratios)
     md = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
     assert "| pysiaalarm | aes128 |" in md and "Frame → console" in md
+    assert "| 2 | aes128 |" in md  # the table of every repetition
     assert all("console_p99_ok" in t for t in result["targets"].values())
