@@ -44,6 +44,7 @@ from anfang.core.platform import Platform
 from anfang.store.models import EventRow
 from anfang.subsystems.home_alarm.models import AccountCreate
 from anfang.subsystems.home_alarm.service import create_account
+from bench import sia_probe
 from bench.common import RESULTS_DIR, latency_summary, metadata, process_cpu_seconds, write_results
 from bench.sia_load import LoadSpec, panel_process
 from bench.sia_report import markdown, summarize, targets
@@ -80,13 +81,17 @@ def _spec(
     return spec | {"warmup": warmup, "code": code}
 
 
+Probe = Callable[[], dict[str, float]]
+
+
 async def _drive(
-    port: int, spec_args: dict[str, Any], helpers: tuple[int, ...] = ()
-) -> tuple[dict[str, Any], float]:
+    port: int, spec_args: dict[str, Any], helpers: tuple[int, ...] = (), probe: Probe | None = None
+) -> tuple[dict[str, Any], float, tuple[dict[str, float], dict[str, float]]]:
     """Run the panel process against ``port``; its tally and receiver CPU while measuring.
 
     The receiver's CPU is this process's and that of its ``helpers`` (anfang's SIA front
-    process), so that work moved to another process still counts.
+    process), so that work moved to another process still counts. ``probe``'s counters are
+    read at the start and the end of the measured window too.
     """
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
@@ -96,11 +101,13 @@ async def _drive(
     try:
         await loop.run_in_executor(None, ours.recv)  # "measuring": warm-up is over
         cpu0 = process_cpu_seconds() + sum(process_cpu_seconds(pid) for pid in helpers)
+        probe0 = probe() if probe is not None else {}
         tally: dict[str, Any] = await loop.run_in_executor(None, ours.recv)
         cpu = process_cpu_seconds() + sum(process_cpu_seconds(pid) for pid in helpers) - cpu0
+        probe1 = probe() if probe is not None else {}
     finally:
         await loop.run_in_executor(None, proc.join, 30)
-    return tally, cpu
+    return tally, cpu, (probe0, probe1)
 
 
 def _free_port() -> int:
@@ -286,12 +293,15 @@ async def _anfang_case(
     query = select(func.count(EventRow.id)).where(EventRow.source.in_(sources))
     async with console(platform) as pipe:
         spec = _spec(mode, panels, seconds, warmup, code, rep)
-        tally, cpu = await _drive(port, spec, _front_pids(platform))
+        helpers = _front_pids(platform)
+        probe = partial(sia_probe.counters, helpers[0] if helpers else None)
+        tally, cpu, (p0, p1) = await _drive(port, spec, helpers, probe)
         arrivals = await arrivals_of(pipe)
     with platform.read_session() as s:
         rows = s.scalar(query) or 0
     case = _case(tally, cpu, rows, "rows_in_db")
     case["console"] = console_latency(tally, arrivals)
+    case["stages"] = sia_probe.figures(p0, p1, tally["measured_seconds"], tally["measured_acks"])
     return case
 
 
@@ -323,7 +333,7 @@ async def _pysia_case(
     rep: int,
 ) -> dict[str, Any]:
     counter.events = 0
-    tally, cpu = await _drive(port, _spec(mode, panels, seconds, warmup, code, rep))
+    tally, cpu, _ = await _drive(port, _spec(mode, panels, seconds, warmup, code, rep))
     return _case(tally, cpu, counter.events, "callbacks")
 
 

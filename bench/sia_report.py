@@ -89,6 +89,7 @@ def markdown(data: dict[str, Any]) -> str:
         "set the pace.",
         "",
         *_repetitions(data),
+        *_stages(data),
         "Frame → console (panel sends the frame → the event arrives on `/api/v1/stream`):",
         "",
         "| mode | p50 ms | p95 | p99 | max | measured | never arrived |",
@@ -139,4 +140,37 @@ def _repetitions(data: dict[str, Any]) -> list[str]:
                 f"| {i} | {mode} | {a['msgs_per_s']} | {p['msgs_per_s']} | {ratio:.2f} | "
                 f"{a['ack_latency_ms']['p99']} |"
             )
+    return [*lines, ""]
+
+
+def _stages(data: dict[str, Any]) -> list[str]:
+    """Per anfang run: how busy its writer, event loop and front process were."""
+    runs = [
+        (mode, i, run)
+        for mode, median in data["receivers"].get("anfang", {}).items()
+        for i, run in enumerate(median["runs"], start=1)
+        if "stages" in run
+    ]
+    if not runs:
+        return []
+    lines = [
+        "Where anfang's time went (shares of one core over the measured window; writer busy: "
+        "time inside its batches' statements and commits):",
+        "",
+        "| mode | repetition | msg/s | writer busy | writer CPU | event loop CPU | front CPU | "
+        "batches | msgs/batch | ms/batch | writer µs/msg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v:.0%}"
+
+    for mode, i, run in runs:
+        st = run["stages"]
+        lines.append(
+            f"| {mode} | {i} | {run['msgs_per_s']} | {pct(st['writer_busy_share'])} | "
+            f"{pct(st['writer_cpu_share'])} | {pct(st['event_loop_cpu_share'])} | "
+            f"{pct(st['front_cpu_share'])} | {st['batches']} | {st['msgs_per_batch']} | "
+            f"{st['mean_batch_ms']} | {st['writer_us_per_msg']} |"
+        )
     return [*lines, ""]

@@ -15,10 +15,8 @@ from bench import sia
 @pytest.mark.slow
 def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
     """Three panels, two repetitions: both receivers, both modes, every ACK stored."""
-    paths = sia.main(
-        ["--panels", "3", "--seconds", "0.5", "--warmup", "0.3", "--repeat", "2"]
-        + ["--out", str(tmp_path)]
-    )
+    tiny = ["--panels", "3", "--seconds", "0.5", "--warmup", "0.3", "--repeat", "2"]
+    paths = sia.main([*tiny, "--out", str(tmp_path)])
     assert sorted(p.suffix for p in paths) == [".json", ".md"]
     assert all(p.parent == tmp_path and p.name.startswith("sia-") for p in paths)
     result: dict[str, Any] = orjson.loads(
@@ -48,13 +46,19 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
                 console = case["console"]
                 assert console["missing"] == 0 and console["latency_ms"]["count"] > 0
                 assert 0 < console["latency_ms"]["p50"] <= console["latency_ms"]["p99"]
+                stages = case["stages"]  # the writer stored every measured frame
+                assert stages["batches"] > 0 and 0 < stages["writer_busy_share"] <= 1
+                assert stages["writer_cpu_share"] is not None and stages["writer_us_per_msg"] > 0
+                assert stages["front_cpu_share"] is not None  # the front process is on by default
     assert set(result["targets"]) == {"plain", "aes128"}
     for mode, target in result["targets"].items():
         ours, theirs = (result["receivers"][r][mode]["runs"] for r in ("anfang", "pysiaalarm"))
-        ratios = [round(a["msgs_per_s"] / p["msgs_per_s"], 2) for a, p in zip(ours, theirs)]
+        pairs = zip(ours, theirs, strict=True)
+        ratios = [round(a["msgs_per_s"] / p["msgs_per_s"], 2) for a, p in pairs]
         assert target["throughput_ratios"] == ratios
         assert min(ratios) <= target["throughput_ratio"] <= max(ratios)
     md = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
     assert "| pysiaalarm | aes128 |" in md and "Frame → console" in md
     assert "| 2 | aes128 |" in md  # the table of every repetition
+    assert "Where anfang's time went" in md
     assert all("console_p99_ok" in t for t in result["targets"].values())
