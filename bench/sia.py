@@ -287,8 +287,9 @@ async def _anfang_case(
     mode: str,
     rep: int,
 ) -> dict[str, Any]:
-    # Only this case's accounts: those of earlier cases have gone silent by now, and their
-    # supervision stores a communication-failure event for each (one per panel).
+    # Only this case's accounts: the burglary alarms that earlier cases raised escalate,
+    # unacknowledged, during later ones (an `alarm.escalated` event for each, from the
+    # earlier account), which "rows after − rows before" would count here.
     sources = [f"SIA-{a}" for a in accounts_for(mode, panels, rep)]
     query = select(func.count(EventRow.id)).where(EventRow.source.in_(sources))
     async with console(platform) as pipe:
