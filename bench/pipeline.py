@@ -18,7 +18,6 @@ import gc
 import logging
 import multiprocessing
 import secrets
-import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -29,17 +28,16 @@ from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 import uvloop
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from anfang.api.app import create_app
 from anfang.config import Settings
 from anfang.core.platform import Platform
 from anfang.store.models import EventRow
 from bench import ws_client
+from bench.api_server import serve_api
 from bench.common import RESULTS_DIR, load_average, metadata, write_results
 from bench.pipeline_load import (
     KIND,
@@ -77,13 +75,6 @@ class Options:
     pg_admin_url: str = PG_ADMIN_URL
     out: Path = field(default=RESULTS_DIR)
     quiet: bool = False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _pg_exec(admin_url: str, sql: str) -> None:
@@ -157,15 +148,19 @@ async def run_step(
 async def _measure(
     backend: str, rate: int, opts: Options, platform: Platform, progress: Progress, task: TaskID
 ) -> dict[str, Any]:
-    port = _free_port()
-    app = create_app(platform.settings, platform=platform)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
+    async with serve_api(platform) as port:
+        return await _measure_on(port, backend, rate, opts, platform, progress, task)
+
+
+async def _measure_on(
+    port: int,
+    backend: str,
+    rate: int,
+    opts: Options,
+    platform: Platform,
+    progress: Progress,
+    task: TaskID,
+) -> dict[str, Any]:
     run_id = secrets.token_hex(4)
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
@@ -225,8 +220,6 @@ async def _measure(
         proc.join(10)
         if proc.is_alive():
             proc.kill()
-        server.should_exit = True
-        await serving
     window_lag = [ms for t, ms in lag if w0 <= t <= w1]
     return step_stats(
         backend=backend,

@@ -18,59 +18,40 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import itertools
 import multiprocessing
-import secrets
-import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import uvicorn
 import uvloop
-from pysiaalarm.account import SIAAccount
-from pysiaalarm.aio.client import SIAClient, SIAClientTCP
-from pysiaalarm.event import SIAEvent
 from sqlalchemy import func, select
 
-from anfang.api.app import create_app
-from anfang.config import Settings
 from anfang.core.platform import Platform
 from anfang.store.models import EventRow
-from anfang.subsystems.home_alarm.models import AccountCreate
-from anfang.subsystems.home_alarm.service import create_account
 from bench import sia_probe
 from bench.common import RESULTS_DIR, latency_summary, metadata, process_cpu_seconds, write_results
 from bench.sia_load import LoadSpec, panel_process
+from bench.sia_receivers import (
+    KEY,
+    MAX_PANELS,
+    MODES,
+    Callbacks,
+    accounts_for,
+    anfang_receiver,
+    arrivals_of,
+    console,
+    console_latency,
+    front_pids,
+    pysia_receiver,
+)
 from bench.sia_report import markdown, summarize, targets
-from bench.sia_ws import WsConfig
-from bench.sia_ws import run as ws_run
 
-KEY_TEXT = "0123456789ABCDEF"  # pysiaalarm takes these 16 characters' bytes as the AES key
-KEY = KEY_TEXT.encode("ascii")
-ADMIN_PASSWORD = "bench-" + secrets.token_urlsafe(12)
-MODES = ("plain", "aes128")
 RECEIVERS = ("anfang", "pysiaalarm")
-
-
-MAX_PANELS = 0x10000
 MAX_REPEAT = 16
-
-
-def accounts_for(mode: str, panels: int, rep: int = 0) -> list[str]:
-    """One account number (hex) per panel, mode and repetition, none shared between them.
-
-    Every repetition needs accounts of its own: its panels start again at sequence number
-    1 with the same content, which anfang rightly takes for retransmissions (acknowledged,
-    stored once) within its de-duplication window.
-    """
-    base = (0x100000 if mode == "plain" else 0x200000) + rep * MAX_PANELS
-    return [f"{base + i:X}" for i in range(panels)]
 
 
 def _spec(
@@ -108,105 +89,6 @@ async def _drive(
     finally:
         await loop.run_in_executor(None, proc.join, 30)
     return tally, cpu, (probe0, probe1)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def console(platform: Platform) -> AsyncIterator[Any]:
-    """Serve the API on a free port and connect the console stand-in; yields its pipe."""
-    port = _free_port()
-    app = create_app(platform.settings, platform=platform)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(
-        target=ws_run, args=(WsConfig(port, "admin", ADMIN_PASSWORD), child), daemon=True
-    )
-    proc.start()
-    child.close()
-    loop = asyncio.get_running_loop()
-    try:
-        kind, detail = await loop.run_in_executor(None, parent.recv)
-        if kind != "ready":
-            raise RuntimeError(f"console stand-in: {detail}")
-        yield parent
-    finally:
-        proc.join(timeout=0.1)
-        if proc.is_alive():
-            proc.kill()
-        server.should_exit = True
-        await serving
-
-
-async def arrivals_of(pipe: Any) -> dict[str, int]:
-    """Tell the console stand-in to stop; what it saw (``account:seq`` -> ns)."""
-    loop = asyncio.get_running_loop()
-    pipe.send("stop")
-    kind, detail = await loop.run_in_executor(None, pipe.recv)
-    if kind != "result":
-        raise RuntimeError(f"console stand-in: {detail}")
-    result: dict[str, int] = detail
-    return result
-
-
-@asynccontextmanager
-async def anfang_receiver(
-    tmp: Path, panels: int, repeat: int = 1
-) -> AsyncIterator[tuple[int, Platform]]:
-    """A started Platform with plain and AES-128 accounts; yields its SIA TCP port."""
-    settings = Settings.model_validate(
-        {"data_dir": tmp, "admin_password": ADMIN_PASSWORD, "sia_port": 0}
-    )
-    platform = Platform(settings)
-    await platform.start()
-    try:
-        assert platform.sia is not None
-        for mode, rep in itertools.product(MODES, range(repeat)):
-            key = KEY.hex() if mode == "aes128" else None
-            for acct in accounts_for(mode, panels, rep):
-                await create_account(platform, "bench", AccountCreate(account=acct, key=key))
-        yield platform.sia.tcp_port, platform
-    finally:
-        await platform.stop()
-        gc.unfreeze()  # Platform.start() froze what start-up made
-
-
-@asynccontextmanager
-async def pysia_receiver(
-    panels: int, on_event: Callable[[SIAEvent], Awaitable[None]], repeat: int = 1
-) -> AsyncIterator[int]:
-    """pysiaalarm's asyncio TCP receiver with the same accounts; yields its port."""
-    accounts: list[SIAAccount] = []
-    for rep in range(repeat):
-        accounts += [SIAAccount(a, None) for a in accounts_for("plain", panels, rep)]
-        accounts += [SIAAccount(a, KEY_TEXT) for a in accounts_for("aes128", panels, rep)]
-    # SIAClient.__new__ picks the TCP subclass; calling the subclass itself fails there.
-    client = cast(SIAClientTCP, SIAClient("127.0.0.1", 0, accounts, function=on_event))  # type: ignore[abstract]
-    await client.async_start()
-    try:
-        assert client.server is not None
-        yield int(client.server.sockets[0].getsockname()[1])
-    finally:
-        await client.async_stop()
-
-
-def console_latency(tally: dict[str, Any], arrivals: dict[str, int]) -> dict[str, Any]:
-    """Frame → console latencies of the measured frames, and how many never arrived."""
-    sends: dict[str, int] = tally["sends"]
-    lat = [(arrivals[k] - t) / 1e6 for k, t in sends.items() if k in arrivals]
-    return {"latency_ms": latency_summary(lat), "missing": len(sends) - len(lat)}
 
 
 def _case(tally: dict[str, Any], cpu: float, stored: int, stored_label: str) -> dict[str, Any]:
@@ -257,7 +139,7 @@ async def run_all(
             port, platform = await stack.enter_async_context(receiver)
             sides["anfang"] = partial(_anfang_case, platform, port, *args)
         if "pysiaalarm" in receivers:
-            counter = _Callbacks()
+            counter = Callbacks()
             peer = pysia_receiver(panels, counter.on_event, repeat)
             pport = await stack.enter_async_context(peer)
             sides["pysiaalarm"] = partial(_pysia_case, counter, pport, *args)
@@ -294,7 +176,7 @@ async def _anfang_case(
     query = select(func.count(EventRow.id)).where(EventRow.source.in_(sources))
     async with console(platform) as pipe:
         spec = _spec(mode, panels, seconds, warmup, code, rep)
-        helpers = _front_pids(platform)
+        helpers = front_pids(platform)
         probe = partial(sia_probe.counters, helpers[0] if helpers else None)
         tally, cpu, (p0, p1) = await _drive(port, spec, helpers, probe)
         arrivals = await arrivals_of(pipe)
@@ -306,25 +188,8 @@ async def _anfang_case(
     return case
 
 
-def _front_pids(platform: Platform) -> tuple[int, ...]:
-    """The SIA front process's pid, when it runs (its CPU is the receiver's too)."""
-    front = platform.sia.front if platform.sia is not None else None
-    proc = front.process if front is not None else None
-    return (proc.pid,) if proc is not None and proc.pid is not None else ()
-
-
-class _Callbacks:
-    """Counts pysiaalarm's event callbacks (its only sign that a frame was accepted)."""
-
-    def __init__(self) -> None:
-        self.events = 0
-
-    async def on_event(self, event: SIAEvent) -> None:
-        self.events += 1
-
-
 async def _pysia_case(
-    counter: _Callbacks,
+    counter: Callbacks,
     port: int,
     panels: int,
     seconds: float,
