@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,19 @@ def process_cpu_seconds(pid: int | str = "self") -> float:
 def thread_cpu_seconds(native_id: int) -> float:
     """User + system CPU seconds used so far by one thread of this process."""
     return _stat_cpu(Path(f"/proc/self/task/{native_id}/stat"))
+
+
+def platform_threads_cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far of this process's anfang writer thread and event-loop thread."""
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        if thread.native_id is None:
+            continue
+        if thread.name == "anfang-writer":
+            out["writer_thread"] = thread_cpu_seconds(thread.native_id)
+        elif thread is threading.main_thread():
+            out["event_loop_thread"] = thread_cpu_seconds(thread.native_id)
+    return out
 
 
 def processes_cpu_seconds(command: str) -> float:

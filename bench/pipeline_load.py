@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import time
 from array import array
 from collections import Counter
@@ -16,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from anfang.core.events import Event
 from anfang.core.pipeline import Pipeline
-from bench.common import process_cpu_seconds, processes_cpu_seconds, thread_cpu_seconds
+from bench.common import platform_threads_cpu_seconds, process_cpu_seconds, processes_cpu_seconds
 
 KIND = "access.granted"
 
@@ -173,14 +172,7 @@ class GcProbe:
 
 def cpu_snapshot(client_pid: int | None, with_postgres: bool) -> dict[str, float]:
     """CPU seconds so far of this process, its writer and loop threads, client and PostgreSQL."""
-    snap = {"server_process": process_cpu_seconds()}
-    for thread in threading.enumerate():
-        if thread.native_id is None:
-            continue
-        if thread.name == "anfang-writer":
-            snap["writer_thread"] = thread_cpu_seconds(thread.native_id)
-        elif thread is threading.main_thread():
-            snap["event_loop_thread"] = thread_cpu_seconds(thread.native_id)
+    snap = {"server_process": process_cpu_seconds()} | platform_threads_cpu_seconds()
     if client_pid is not None:
         snap["ws_client_process"] = process_cpu_seconds(client_pid)
     if with_postgres:

@@ -45,7 +45,7 @@ from bench.sia_receivers import (
     arrivals_of,
     console,
     console_latency,
-    front_pids,
+    front_pid,
     pysia_receiver,
 )
 from bench.sia_report import markdown, summarize, targets
@@ -62,18 +62,20 @@ def _spec(
     return spec | {"warmup": warmup, "code": code}
 
 
-Probe = Callable[[], dict[str, float]]
+Counters = dict[str, float]
+Probe = Callable[[], Counters]
+
+
+def receiver_cpu() -> Counters:
+    """This process's CPU so far (the probe for pysiaalarm, which runs in it)."""
+    return {"receiver_cpu": process_cpu_seconds()}
 
 
 async def _drive(
-    port: int, spec_args: dict[str, Any], helpers: tuple[int, ...] = (), probe: Probe | None = None
-) -> tuple[dict[str, Any], float, tuple[dict[str, float], dict[str, float]]]:
-    """Run the panel process against ``port``; its tally and receiver CPU while measuring.
-
-    The receiver's CPU is this process's and that of its ``helpers`` (anfang's SIA front
-    process), so that work moved to another process still counts. ``probe``'s counters are
-    read at the start and the end of the measured window too.
-    """
+    port: int, spec_args: dict[str, Any], probe: Probe
+) -> tuple[dict[str, Any], Counters, Counters]:
+    """Run the panel process against ``port``; its tally, and ``probe`` read at the start
+    and the end of the measured window (``receiver_cpu`` among its counters)."""
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
     proc = ctx.Process(target=panel_process, args=(LoadSpec(port=port, **spec_args), theirs))
@@ -81,18 +83,19 @@ async def _drive(
     loop = asyncio.get_running_loop()
     try:
         await loop.run_in_executor(None, ours.recv)  # "measuring": warm-up is over
-        cpu0 = process_cpu_seconds() + sum(process_cpu_seconds(pid) for pid in helpers)
-        probe0 = probe() if probe is not None else {}
+        before = probe()
         tally: dict[str, Any] = await loop.run_in_executor(None, ours.recv)
-        cpu = process_cpu_seconds() + sum(process_cpu_seconds(pid) for pid in helpers) - cpu0
-        probe1 = probe() if probe is not None else {}
+        after = probe()
     finally:
         await loop.run_in_executor(None, proc.join, 30)
-    return tally, cpu, (probe0, probe1)
+    return tally, before, after
 
 
-def _case(tally: dict[str, Any], cpu: float, stored: int, stored_label: str) -> dict[str, Any]:
+def _case(
+    tally: dict[str, Any], before: Counters, after: Counters, stored: int, stored_label: str
+) -> dict[str, Any]:
     secs = tally["measured_seconds"]
+    cpu = after["receiver_cpu"] - before["receiver_cpu"]
     return {
         "msgs_per_s": round(tally["measured_acks"] / secs, 1),
         "ack_latency_ms": latency_summary(tally["latencies_ms"]),
@@ -176,15 +179,15 @@ async def _anfang_case(
     query = select(func.count(EventRow.id)).where(EventRow.source.in_(sources))
     async with console(platform) as pipe:
         spec = _spec(mode, panels, seconds, warmup, code, rep)
-        helpers = front_pids(platform)
-        probe = partial(sia_probe.counters, helpers[0] if helpers else None)
-        tally, cpu, (p0, p1) = await _drive(port, spec, helpers, probe)
+        probe = partial(sia_probe.counters, front_pid(platform))
+        tally, before, after = await _drive(port, spec, probe)
         arrivals = await arrivals_of(pipe)
     with platform.read_session() as s:
         rows = s.scalar(query) or 0
-    case = _case(tally, cpu, rows, "rows_in_db")
+    case = _case(tally, before, after, rows, "rows_in_db")
     case["console"] = console_latency(tally, arrivals)
-    case["stages"] = sia_probe.figures(p0, p1, tally["measured_seconds"], tally["measured_acks"])
+    secs, acks = tally["measured_seconds"], tally["measured_acks"]
+    case["stages"] = sia_probe.figures(before, after, secs, acks)
     return case
 
 
@@ -199,8 +202,9 @@ async def _pysia_case(
     rep: int,
 ) -> dict[str, Any]:
     counter.events = 0
-    tally, cpu, _ = await _drive(port, _spec(mode, panels, seconds, warmup, code, rep))
-    return _case(tally, cpu, counter.events, "callbacks")
+    spec = _spec(mode, panels, seconds, warmup, code, rep)
+    tally, before, after = await _drive(port, spec, receiver_cpu)
+    return _case(tally, before, after, counter.events, "callbacks")
 
 
 def main(argv: list[str] | None = None) -> list[Path]:

@@ -8,11 +8,9 @@ writer sets the pace (docs/benchmarks.md, "Where the ceiling is").
 
 from __future__ import annotations
 
-import threading
-
 from prometheus_client import REGISTRY
 
-from bench.common import process_cpu_seconds, thread_cpu_seconds
+from bench.common import platform_threads_cpu_seconds, process_cpu_seconds
 
 _METRICS = {
     "commit_seconds": "anfang_writer_commit_seconds_sum",
@@ -22,17 +20,14 @@ _METRICS = {
 
 
 def counters(front_pid: int | None) -> dict[str, float]:
-    """Cumulative figures now: writer thread, event loop and front CPU; writer histograms."""
+    """Cumulative figures now: the receiver's CPU (this process and the front process),
+    writer thread, event loop and front CPU, and the writer's histograms."""
     out = {key: REGISTRY.get_sample_value(name) or 0.0 for key, name in _METRICS.items()}
-    for thread in threading.enumerate():
-        if thread.native_id is None:
-            continue
-        if thread.name == "anfang-writer":
-            out["writer_cpu"] = thread_cpu_seconds(thread.native_id)
-        elif thread is threading.main_thread():
-            out["loop_cpu"] = thread_cpu_seconds(thread.native_id)
+    out |= platform_threads_cpu_seconds()
+    out["receiver_cpu"] = process_cpu_seconds()
     if front_pid is not None:
         out["front_cpu"] = process_cpu_seconds(front_pid)
+        out["receiver_cpu"] += out["front_cpu"]
     return out
 
 
@@ -50,8 +45,8 @@ def figures(
     batches = delta("batches")
     return {
         "writer_busy_share": round(delta("commit_seconds") / seconds, 3),
-        "writer_cpu_share": share("writer_cpu"),
-        "event_loop_cpu_share": share("loop_cpu"),
+        "writer_cpu_share": share("writer_thread"),
+        "event_loop_cpu_share": share("event_loop_thread"),
         "front_cpu_share": share("front_cpu"),
         "batches": int(batches),
         "mean_jobs_per_batch": round(delta("jobs") / batches, 2) if batches else None,

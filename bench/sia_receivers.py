@@ -127,11 +127,11 @@ def console_latency(tally: dict[str, Any], arrivals: dict[str, int]) -> dict[str
     return {"latency_ms": latency_summary(lat), "missing": len(sends) - len(lat)}
 
 
-def front_pids(platform: Platform) -> tuple[int, ...]:
+def front_pid(platform: Platform) -> int | None:
     """The SIA front process's pid, when it runs (its CPU is the receiver's too)."""
     front = platform.sia.front if platform.sia is not None else None
     proc = front.process if front is not None else None
-    return (proc.pid,) if proc is not None and proc.pid is not None else ()
+    return proc.pid if proc is not None else None
 
 
 class Callbacks:
