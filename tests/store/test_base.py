@@ -46,3 +46,20 @@ def test_aware_round_trip_and_naive_refused(db_url: str) -> None:
             s.add(Site(code="B", name="乙", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
     finally:
         engine.dispose()
+
+
+def test_writer_thread_gets_back_its_own_connection(db_url: str) -> None:
+    """With two idle connections the pool hands back the one returned last (LIFO)."""
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    try:
+        first, second = engine.connect(), engine.connect()  # the pool now holds two
+        first.close()
+        second.close()
+        used = set()
+        for _ in range(4):
+            with engine.connect() as conn:
+                used.add(id(conn.connection.dbapi_connection))
+        assert len(used) == 1
+    finally:
+        engine.dispose()

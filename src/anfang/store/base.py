@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import orjson
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -96,6 +96,12 @@ def make_engine(
     on a thread of their own, so that no commit pays for one).
     """
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
+    if make_url(url).database not in (None, "", ":memory:"):
+        # A pooled file database or server: hand out the connection returned last. In FIFO
+        # order the writer thread took the other idle connection (the WAL checkpointer's)
+        # every other batch, and SQLite drops a connection's page cache when another one
+        # committed in between: strace in bench/sia saw ~40 page reads a commit, none now.
+        kwargs["pool_use_lifo"] = True
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
