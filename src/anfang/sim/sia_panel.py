@@ -24,7 +24,8 @@ from sqlalchemy import select
 from anfang.store.base import utcnow
 from anfang.store.models import Household, Site, Zone
 from anfang.subsystems.home_alarm import partitions, service
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, build_frame, crc16_arc
+from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, crc16_arc
 from anfang.subsystems.home_alarm.models import AccountCreate, ZoneIn
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from anfang.store.base import utcnow
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, SiaMessage, build_frame, parse
+from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, SiaMessage, parse
 from anfang.subsystems.home_alarm.adapters.sia_events import event_specs
 
 
@@ -27,12 +28,8 @@ def test_same_content_and_sequence_later_is_a_new_event() -> None:
 
     from anfang.store.base import utcnow
     from anfang.subsystems.home_alarm.adapters import sia_events as rx
-    from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
-        SiaEvent,
-        SiaMessage,
-        build_frame,
-        parse,
-    )
+    from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
+    from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, SiaMessage, parse
     from anfang.subsystems.home_alarm.service import AccountInfo
 
     frame = build_frame("1234", [SiaEvent(code="RP", zone="0")], sequence=7, timestamp=None)

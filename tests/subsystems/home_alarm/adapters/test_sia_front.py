@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import build_frame
+from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
 from anfang.subsystems.home_alarm.adapters.sia_front import (
     FAILED,
     REPLY,

@@ -18,7 +18,8 @@ import pytest
 from anfang.core.platform import Platform
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm import service as svc
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME, build_frame
+from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME
 from anfang.subsystems.home_alarm.adapters.sia_receiver import FRAMES, SiaReceiver
 from anfang.subsystems.home_alarm.models import AccountCreate, AccountUpdate
 from tests.subsystems.home_alarm.adapters.test_sia_receiver import (

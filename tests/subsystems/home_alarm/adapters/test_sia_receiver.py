@@ -15,7 +15,8 @@ from anfang.store.base import utcnow
 from anfang.store.models import Device, EventRow, Site
 from anfang.store.writer import StorageUnavailable, WriteContext
 from anfang.subsystems.home_alarm import service as svc
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent, build_frame
+from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
 from anfang.subsystems.home_alarm.adapters.sia_receiver import FRAMES, SiaReceiver
 from anfang.subsystems.home_alarm.models import AccountCreate
 

@@ -27,14 +27,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from anfang.store.base import utcnow
+from anfang.subsystems.home_alarm.adapters.sia_build import build_ack, build_duh, build_nak
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     Reason,
     Rejection,
     Reply,
     SiaMessage,
-    build_ack,
-    build_duh,
-    build_nak,
     parse,
 )
 from anfang.subsystems.home_alarm.adapters.sia_events import EventSpec, event_specs

@@ -29,14 +29,12 @@ from anfang.core.events import Event
 from anfang.core.pipeline import Pipeline
 from anfang.store.base import utcnow
 from anfang.store.writer import StorageUnavailable, Writer
+from anfang.subsystems.home_alarm.adapters.sia_build import build_ack, build_duh, build_nak
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     Reason,
     Rejection,
     Reply,
     SiaMessage,
-    build_ack,
-    build_duh,
-    build_nak,
     parse,
 )
 from anfang.subsystems.home_alarm.adapters.sia_events import (

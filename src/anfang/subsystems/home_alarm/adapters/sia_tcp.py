@@ -15,7 +15,8 @@ import logging
 import time
 from typing import Any, Protocol, cast
 
-from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME, build_duh
+from anfang.subsystems.home_alarm.adapters.sia_build import build_duh
+from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME
 
 log = logging.getLogger(__name__)
 
