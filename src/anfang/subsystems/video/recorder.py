@@ -1,7 +1,8 @@
 """The recorder component: worker processes record, the platform side indexes and alarms.
 
-Recording runs in worker processes (:mod:`anfang.subsystems.video.worker`), never on the
-event loop. Their reports come back over pipes; here they become segment and gap rows
+Recording runs in worker processes (:mod:`anfang.subsystems.video.worker`, held by
+:mod:`.workers`), never on the event loop. Their reports come back over pipes; here they
+become segment and gap rows
 (through the writer), camera and device states, and events: ``video.loss`` after
 ``video_loss_seconds`` without packets and ``video.restore`` on return, ``video.trouble``
 (a fault alarm) for wrong credentials, unsupported codecs and storage failures, and
@@ -13,14 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge
@@ -33,6 +29,7 @@ from anfang.store.writer import WriteContext
 from anfang.subsystems.video import index
 from anfang.subsystems.video.retention import RetentionSweeper
 from anfang.subsystems.video.store import storage_root
+from anfang.subsystems.video.workers import WorkerPool
 
 if TYPE_CHECKING:
     from anfang.core.platform import Platform
@@ -84,8 +81,8 @@ class Recorder:
         self.root = storage_root(platform.settings)
         self.cams: dict[int, CamStatus] = {}
         self.retention = RetentionSweeper(platform, self.root)
-        self._workers: list[tuple[subprocess.Popen[bytes], Connection, threading.Thread]] = []
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.workers = WorkerPool(self.root, self._queue)
         self._reload = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -134,10 +131,8 @@ class Recorder:
     async def stop(self) -> None:
         """Stop the workers (they finish their open segments) and index what they report."""
         self._stopping = True
-        for _, conn, _ in self._workers:
-            with contextlib.suppress(OSError):
-                conn.send({"op": "stop"})
-        if self._workers:
+        self.workers.send_all({"op": "stop"})
+        if len(self.workers):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(20):
                     await self._all_bye.wait()
@@ -148,15 +143,7 @@ class Recorder:
                 await task
         while not self._queue.empty():  # reports that arrived before the workers said bye
             await self._handle(self._queue.get_nowait())
-        for proc, conn, reader in self._workers:
-            try:
-                await asyncio.to_thread(proc.wait, 5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                await asyncio.to_thread(proc.wait)
-            conn.close()
-            await asyncio.to_thread(reader.join, 2)
-        self._workers = []
+        await self.workers.close()
         await self.platform.writer.run(lambda ctx: index.close_open_gaps(ctx, utcnow()))
 
     # ------------------------------------------------------------- cameras
@@ -177,14 +164,16 @@ class Recorder:
             else:
                 wanted[cam_id] = CamStatus(cam_id, code, job, down_since=now)
         self.cams = wanted
-        if not wanted and not self._workers:
+        if not wanted and not len(self.workers):
             return  # no camera: no process either
-        self._ensure_workers()
-        n = len(self._workers)
-        for i, (_, conn, _) in enumerate(self._workers):
-            mine = [c.job for c in wanted.values() if c.id % n == i]
-            with contextlib.suppress(OSError):
-                conn.send({"op": "set", "cameras": mine})
+        self.workers.grow(self.settings.video_workers)
+        for slot in range(len(self.workers)):
+            self._hand_out(slot)
+
+    def _hand_out(self, slot: int) -> None:
+        n = len(self.workers)
+        mine = [c.job for c in self.cams.values() if c.id % n == slot]
+        self.workers.send(slot, {"op": "set", "cameras": mine})
 
     def _read_cameras(self) -> list[tuple[int, str, dict[str, Any]]]:
         out: list[tuple[int, str, dict[str, Any]]] = []
@@ -210,65 +199,20 @@ class Recorder:
                 out.append((cam.id, dev.code, job))
         return out
 
-    def _ensure_workers(self) -> None:
-        while len(self._workers) < self.settings.video_workers:
-            self._workers.append(self._spawn(len(self._workers)))
-
-    def _spawn(self, slot: int) -> tuple[subprocess.Popen[bytes], Connection, threading.Thread]:
-        ours, theirs = socket.socketpair()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "anfang.subsystems.video.worker",
-                str(theirs.fileno()),
-                str(self.root),
-            ],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
-        conn = Connection(ours.detach())
-        reader = threading.Thread(target=self._read_pipe, args=(conn, slot), daemon=True)
-        reader.start()
-        return proc, conn, reader
-
-    def _read_pipe(self, conn: Connection, slot: int) -> None:
-        loop = self._loop
-        assert loop is not None
-        while True:
-            try:
-                msg = conn.recv()
-            except (EOFError, OSError):
-                msg = {"t": "bye", "crashed": True}
-            msg["w"] = slot
-            try:
-                loop.call_soon_threadsafe(self._queue.put_nowait, msg)
-            except RuntimeError:  # the loop is closed
-                return
-            if msg.get("t") == "bye":
-                return
-
     async def _respawn(self, slot: int) -> None:
         """A worker died (killed, crashed): its cameras are lost until a new one records."""
         log.error("recording worker %d ended unexpectedly; starting a new one", slot)
         WORKER_RESTARTS.inc()
-        proc, conn, _ = self._workers[slot]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            await asyncio.to_thread(proc.wait, 5)
-        conn.close()
         now = utcnow()
-        n = len(self._workers)
+        n = len(self.workers)
         for cam in self.cams.values():
             if cam.id % n != slot or cam.state != "recording":
                 continue
             gap = {"cam": cam.id, "start": cam.last_segment_end or now, "reason": "worker died"}
             await self.platform.writer.run(partial(index.open_gap, msg=gap))
             await self._on_state(cam, "lost", "recording process died", None)
-        self._workers[slot] = self._spawn(slot)
-        mine = [c.job for c in self.cams.values() if c.id % n == slot]
-        with contextlib.suppress(OSError):
-            self._workers[slot][1].send({"op": "set", "cameras": mine})
+        await self.workers.replace(slot)
+        self._hand_out(slot)
 
     # ------------------------------------------------------------- reports
 
@@ -287,7 +231,7 @@ class Recorder:
                 await self._respawn(int(msg["w"]))
                 return
             self._byes += 1
-            if self._byes >= len(self._workers):
+            if self._byes >= len(self.workers):
                 self._all_bye.set()
             return
         cam = self.cams.get(int(msg.get("cam", -1)))
