@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select
 
@@ -41,6 +41,7 @@ from anfang.store.models import Device, Site
 from anfang.store.writer import WriteContext
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Camera, Gap, Segment
+from anfang.subsystems.video.recorder import Recorder
 from anfang.subsystems.video.retention import RetentionSweeper
 from anfang.subsystems.video.schemas import CameraCreate
 from anfang.subsystems.video.segmenter import segment_relpath
@@ -145,7 +146,7 @@ async def run_anfang(
     )
     plat = Platform(settings)
     await plat.start()
-    rec: Any = plat.services["video.recorder"]
+    rec = cast(Recorder, plat.services["video.recorder"])
     try:
         await _add_cameras(plat, server, args)
         deadline = time.monotonic() + 60
@@ -153,7 +154,7 @@ async def run_anfang(
             if time.monotonic() > deadline:
                 raise RuntimeError("not every camera started recording within 60 s")
             await asyncio.sleep(0.2)
-        workers = [proc.pid for proc, _, _ in rec._workers]
+        workers = [rec.workers.pid(slot) for slot in range(len(rec.workers))]
         pids = [os.getpid(), *workers]
         sampler, wsampler = Sampler(), Sampler()
         tasks = [asyncio.create_task(sampler.run(pids)), asyncio.create_task(wsampler.run(workers))]
