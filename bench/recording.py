@@ -154,7 +154,7 @@ async def run_anfang(
             if time.monotonic() > deadline:
                 raise RuntimeError("not every camera started recording within 60 s")
             await asyncio.sleep(0.2)
-        workers = [rec.workers.pid(slot) for slot in range(len(rec.workers))]
+        workers = rec.workers.pids()
         pids = [os.getpid(), *workers]
         sampler, wsampler = Sampler(), Sampler()
         tasks = [asyncio.create_task(sampler.run(pids)), asyncio.create_task(wsampler.run(workers))]

@@ -259,7 +259,7 @@ async def test_worker_killed_and_stop_finishes_segments(
         await wait_for(recording, what="recording")
         # The recording process is killed: a new one takes over, the hole is a gap.
         rec: Any = p.services["video.recorder"]
-        os.kill(rec.workers.pid(0), signal.SIGKILL)
+        os.kill(rec.workers.pids()[0], signal.SIGKILL)
 
         async def gap_closed() -> bool:
             with p.read_session() as s:

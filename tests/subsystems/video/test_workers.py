@@ -24,14 +24,14 @@ async def test_stop_kill_replace_and_close(tmp_path: Path) -> None:
     assert len(pool) == 2
     pool.grow(1)  # never shrinks
     assert len(pool) == 2
-    first, second = pool.pid(0), pool.pid(1)
+    first, second = pool.pids()
     try:
         pool.send(1, {"op": "stop"})
         assert await _next(reports) == {"t": "bye", "w": 1}
         os.kill(first, signal.SIGKILL)
         assert await _next(reports) == {"t": "bye", "crashed": True, "w": 0}
         await pool.replace(0)
-        assert pool.pid(0) not in (first, second)
+        assert pool.pids()[0] not in (first, second)
         pool.send(0, {"op": "set", "cameras": []})  # an empty set: nothing to record
         pool.send_all({"op": "stop"})  # the stopped one's pipe is closed: ignored
         assert await _next(reports) == {"t": "bye", "w": 0}

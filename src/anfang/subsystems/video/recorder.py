@@ -2,11 +2,10 @@
 
 Recording runs in worker processes (:mod:`anfang.subsystems.video.worker`, held by
 :mod:`.workers`), never on the event loop. Their reports come back over pipes; here they
-become segment and gap rows
-(through the writer), camera and device states, and events: ``video.loss`` after
-``video_loss_seconds`` without packets and ``video.restore`` on return, ``video.trouble``
-(a fault alarm) for wrong credentials, unsupported codecs and storage failures, and
-``video.recording_gap`` when a gap closes.
+become segment and gap rows (through the writer), camera and device states, and events:
+``video.loss`` after ``video_loss_seconds`` without packets and ``video.restore`` on
+return, ``video.trouble`` (a fault alarm) for wrong credentials, unsupported codecs and
+storage failures, and ``video.recording_gap`` when a gap closes.
 """
 
 from __future__ import annotations
@@ -132,7 +131,7 @@ class Recorder:
         """Stop the workers (they finish their open segments) and index what they report."""
         self._stopping = True
         self.workers.send_all({"op": "stop"})
-        if len(self.workers):
+        if self.workers:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(20):
                     await self._all_bye.wait()
@@ -164,7 +163,7 @@ class Recorder:
             else:
                 wanted[cam_id] = CamStatus(cam_id, code, job, down_since=now)
         self.cams = wanted
-        if not wanted and not len(self.workers):
+        if not wanted and not self.workers:
             return  # no camera: no process either
         self.workers.grow(self.settings.video_workers)
         for slot in range(len(self.workers)):

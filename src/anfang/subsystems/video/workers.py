@@ -15,16 +15,19 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 
+@dataclass(slots=True)
 class _Worker:
     """One worker process, its pipe and the thread that reads it."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], conn: Connection, reader: threading.Thread):
-        self.proc, self.conn, self.reader = proc, conn, reader
+    proc: subprocess.Popen[bytes]
+    conn: Connection
+    reader: threading.Thread
 
 
 class WorkerPool:
@@ -55,9 +58,9 @@ class WorkerPool:
         for slot in range(len(self._workers)):
             self.send(slot, msg)
 
-    def pid(self, slot: int) -> int:
-        """The process id of the worker in ``slot``."""
-        return self._workers[slot].proc.pid
+    def pids(self) -> list[int]:
+        """The workers' process ids, by slot."""
+        return [w.proc.pid for w in self._workers]
 
     async def replace(self, slot: int) -> None:
         """A worker ended on its own: reap it and start another in its slot."""
