@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 
-from anfang.api.app import create_app
-from anfang.core.platform import Platform
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
 
 
 def free_port() -> int:

@@ -37,6 +37,7 @@ from anfang.face.config import DEFAULT_MARGIN, DEFAULT_THRESHOLD
 from anfang.face.engine import FaceEngine
 from anfang.face.imaging import ImageLimits
 from anfang.face.index import FaceIndex, decide
+from anfang.face.service import FACE
 from bench import face_metrics as fm
 from bench import face_peer
 from bench.common import RESULTS_DIR, latency_summary, metadata, write_results
@@ -254,8 +255,8 @@ def search_latency(sizes: list[int], queries: int) -> dict[str, Any]:
 
 async def enrol_throughput(paths: list[Path], count: int) -> dict[str, Any]:
     """Enrolments per second through the real service (SQLite, sealed, audited)."""
+    from anfang.app.platform import Platform
     from anfang.config import Settings
-    from anfang.core.platform import Platform
     from anfang.face.service import FaceService
 
     chosen = paths[:count]
@@ -264,7 +265,7 @@ async def enrol_throughput(paths: list[Path], count: int) -> dict[str, Any]:
         plat = Platform(settings)
         plat.components = [c for c in plat.components if isinstance(c, FaceService)]
         await plat.start()
-        svc = plat.services["face"]
+        svc = plat.capabilities.require(FACE)
         assert isinstance(svc, FaceService)
         await svc.engine.warm_up()
         refused: dict[str, int] = {}

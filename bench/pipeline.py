@@ -33,8 +33,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
 from anfang.store.models import EventRow
 from bench import ws_client
 from bench.api_server import serve_api

@@ -31,17 +31,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import insert, select
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device, Site
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Camera, Gap, Segment
-from anfang.subsystems.video.recorder import Recorder
+from anfang.subsystems.video.recorder import RECORDER
 from anfang.subsystems.video.retention import RetentionSweeper
 from anfang.subsystems.video.schemas import CameraCreate
 from anfang.subsystems.video.segmenter import segment_relpath
@@ -146,7 +146,7 @@ async def run_anfang(
     )
     plat = Platform(settings)
     await plat.start()
-    rec = cast(Recorder, plat.services["video.recorder"])
+    rec = plat.capabilities.require(RECORDER)
     try:
         await _add_cameras(plat, server, args)
         deadline = time.monotonic() + 60

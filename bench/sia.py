@@ -30,7 +30,7 @@ from typing import Any
 import uvloop
 from sqlalchemy import func, select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import EventRow
 from bench import sia_probe
 from bench.common import RESULTS_DIR, latency_summary, metadata, process_cpu_seconds, write_results

@@ -19,8 +19,9 @@ from pysiaalarm.account import SIAAccount
 from pysiaalarm.aio.client import SIAClient, SIAClientTCP
 from pysiaalarm.event import SIAEvent
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
+from anfang.subsystems.home_alarm.component import SIA_RECEIVER
 from anfang.subsystems.home_alarm.models import AccountCreate
 from anfang.subsystems.home_alarm.service import create_account
 from bench.api_server import serve_api
@@ -90,12 +91,12 @@ async def anfang_receiver(
     platform = Platform(settings)
     await platform.start()
     try:
-        assert platform.sia is not None
+        assert platform.capabilities.require(SIA_RECEIVER) is not None
         for mode, rep in itertools.product(MODES, range(repeat)):
             key = KEY.hex() if mode == "aes128" else None
             for acct in accounts_for(mode, panels, rep):
                 await create_account(platform, "bench", AccountCreate(account=acct, key=key))
-        yield platform.sia.tcp_port, platform
+        yield platform.capabilities.require(SIA_RECEIVER).tcp_port, platform
     finally:
         await platform.stop()
         gc.unfreeze()  # Platform.start() froze what start-up made
@@ -129,7 +130,8 @@ def console_latency(tally: dict[str, Any], arrivals: dict[str, int]) -> dict[str
 
 def front_pid(platform: Platform) -> int | None:
     """The SIA front process's pid, when it runs (its CPU is the receiver's too)."""
-    front = platform.sia.front if platform.sia is not None else None
+    sia = platform.capabilities.get(SIA_RECEIVER)
+    front = sia.front if sia is not None else None
     proc = front.process if front is not None else None
     return proc.pid if proc is not None else None
 

@@ -12,9 +12,9 @@ import httpx
 import psycopg
 import pytest
 
-from anfang.api.app import create_app
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
 
 ADMIN_PASSWORD = "test-admin-password-1"
 PG_ADMIN_URL = os.environ.get(

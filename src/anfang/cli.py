@@ -12,9 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.site.cli import import_app
 from anfang.face.cli import face_app
+from anfang.site.cli import make_import_app
 
 app = typer.Typer(
     help="anfang 安防 — security monitoring centre for residential communities.",
@@ -24,7 +26,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
+app.add_typer(make_import_app(Platform), name="import")
 app.add_typer(face_app, name="face")
 console = Console(stderr=True)
 
@@ -54,8 +56,6 @@ def _logging() -> None:
 def serve(port: PortOpt = None, host: HostOpt = None) -> None:
     """Run the platform and its API/console (no simulated devices)."""
     import uvicorn
-
-    from anfang.api.app import create_app
 
     _logging()
     settings = _settings(port, host)

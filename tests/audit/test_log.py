@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import AuditCheckpoint, AuditEntry
-from anfang.store.writer import WriteContext
 
 
 async def test_entries_link_and_checkpoints_are_anchored(platform: Platform) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, text, update
 
+from anfang.app.platform import Platform
 from anfang.audit import chain
 from anfang.audit.verify import verify
 from anfang.config import Settings
-from anfang.core.platform import Platform
 from anfang.store.base import make_engine
 from anfang.store.models import AuditCheckpoint, AuditEntry
 from tests.conftest import make_settings

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.alarms import AlarmStateError, schedule_active
 from anfang.core.events import Event
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent
-from anfang.store.writer import WriteContext
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from anfang.app.registry import load_all
 from anfang.core import kinds
 from anfang.core.defaults import DEFAULT_DEFINITIONS
-from anfang.subsystems import load_all
 
 
 def test_default_definitions_match_declared_kinds() -> None:

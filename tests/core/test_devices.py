@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.events import Event
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Alarm, Device, EventRow, Site
-from anfang.store.writer import WriteContext
 
 
 async def _add_device(p: Platform, code: str, interval: int | None) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from anfang.app.registry import load_all
 from anfang.core import kinds
 from anfang.core.kinds import Severity, UnknownEventKind
-from anfang.subsystems import load_all
 
 
 def test_every_subsystem_declares_its_kinds() -> None:

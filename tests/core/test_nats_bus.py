@@ -15,6 +15,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from anfang.app.platform import Platform
 from anfang.core.bus import InProcessBus, Message, Subscription
 from anfang.core.events import Event
 from anfang.core.nats_bus import (
@@ -25,7 +26,6 @@ from anfang.core.nats_bus import (
     NatsJetStreamBus,
     make_bus,
 )
-from anfang.core.platform import Platform
 from tests.conftest import make_settings
 
 NATS_URL = "nats://127.0.0.1:4222"

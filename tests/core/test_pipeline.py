@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from anfang.app.platform import Platform
 from anfang.core.bus import Message
 from anfang.core.events import Event
-from anfang.core.platform import Platform
 
 
 async def test_published_after_commit_in_order(platform: Platform) -> None:

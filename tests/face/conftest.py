@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFilter
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
 from anfang.face.engine import FaceEngine
-from anfang.face.service import FaceService
+from anfang.face.service import FACE, FaceService
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
 
@@ -76,7 +76,7 @@ def face_engine() -> Iterator[FaceEngine]:
 @pytest.fixture
 def face(platform: Platform, face_engine: FaceEngine) -> FaceService:
     """The platform's face service, running on the session's engine."""
-    svc = platform.services["face"]
+    svc = platform.capabilities.require(FACE)
     assert isinstance(svc, FaceService)
     svc.use_engine(face_engine)
     return svc

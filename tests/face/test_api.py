@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.core.secretbox import SecretError
 from anfang.face import store
 from anfang.face.models import FacePerson, FaceSnapshot, FaceTemplate

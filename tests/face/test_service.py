@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.face.engine import FaceEngine
 from anfang.face.models import FacePerson, FaceTemplate
 from anfang.face.reasons import FaceRefused
-from anfang.face.service import FaceError, FaceService, liveness_passed
+from anfang.face.service import FACE, FaceError, FaceService, liveness_passed
 from anfang.store.models import AuditEntry, Building, Household, Resident, Site, Unit
-from anfang.store.writer import WriteContext
 from tests.conftest import make_settings
 from tests.face.conftest import photo
 
@@ -98,7 +98,7 @@ async def any_db_face(
     plat = Platform(make_settings(tmp_path, database_url=db_url))
     plat.components = [c for c in plat.components if isinstance(c, FaceService)]
     await plat.start()
-    svc = plat.services["face"]
+    svc = plat.capabilities.require(FACE)
     assert isinstance(svc, FaceService)
     svc.use_engine(face_engine)
     try:

@@ -1,5 +1,5 @@
 """The simulator tests use the HTTP push fixtures (app with the ingest router, live server)."""
 
-from tests.core.adapters.conftest import client, live_url
+from tests.ingest.conftest import client, live_url
 
 __all__ = ["client", "live_url"]

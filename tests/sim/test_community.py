@@ -6,9 +6,9 @@ import itertools
 import math
 import random
 
-from anfang.core.site.importer import SiteFile, rooms_of
-from anfang.core.site.schemas import PERIMETER_MAX_M
 from anfang.sim.community import BOUNDARY, MAP_H, MAP_W, NameMaker, build_demo_site, split_polyline
+from anfang.site.importer import SiteFile, rooms_of
+from anfang.site.schemas import PERIMETER_MAX_M
 
 
 def length(points: list[list[float]] | list[tuple[float, float]]) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.sim.community import build_demo_site
 from anfang.sim.demo import SILENT_DEVICE, DemoTempo, run_demo, seed_if_empty
 from anfang.store.models import Device, EventRow, Household, Resident, Site, Zone

@@ -9,11 +9,11 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import func, select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.sim.http_device import SimulatedHttpDevice
 from anfang.store.models import EventRow
 from tests.conftest import make_settings
-from tests.core.adapters.conftest import add_device, ingest_app, serve, until
+from tests.ingest.conftest import add_device, ingest_app, serve, until
 
 SECRET = "sim-secret-0001"
 

@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.sim.runner import Activity, SimRunner
 from anfang.store.models import Device, EventRow
-from tests.core.adapters.conftest import add_device, until
+from tests.ingest.conftest import add_device, until
 
 SECRET = "runner-secret-01"
 

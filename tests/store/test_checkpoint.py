@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import make_engine
 from anfang.store.checkpoint import WalCheckpointer
-from anfang.store.writer import WriteContext, Writer
 
 
 def test_checkpoint_truncates_wal(tmp_path: Path) -> None:

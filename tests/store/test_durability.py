@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.events import Event
-from anfang.core.platform import Platform
+from anfang.core.writer import StorageUnavailable
 from anfang.store.base import make_engine
 from anfang.store.models import EventRow
-from anfang.store.writer import StorageUnavailable
 from tests.conftest import ADMIN_PASSWORD, PG_ADMIN_URL, free_port, make_settings
 
 

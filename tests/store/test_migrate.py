@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from anfang.app.registry import load_all
 from anfang.store import migrate
 from anfang.store.base import Base, make_engine
-from anfang.subsystems import load_all
 
 load_all()  # every subsystem's tables join Base.metadata
 

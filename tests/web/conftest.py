@@ -19,8 +19,8 @@ import httpx
 import orjson
 import pytest
 
-from anfang.core.platform import Platform
-from anfang.core.site.importer import import_site
+from anfang.app.platform import Platform
+from anfang.site.importer import import_site
 from tests.conftest import ADMIN_PASSWORD, make_settings
 
 CHROMIUM = "/usr/bin/chromium"

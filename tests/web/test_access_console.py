@@ -14,7 +14,7 @@ import orjson
 import pytest
 from playwright.sync_api import expect
 
-from anfang.core.adapters.http_push import sign
+from anfang.ingest.http_push import sign
 from anfang.subsystems.access.sim_setup import PACKAGED_FACES
 from tests.web.conftest import Server
 from tests.web.test_console import Console

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.video.sim import SimCameraServer, StreamSpec
 from anfang.subsystems.video.store import storage_root
 from tests.conftest import ADMIN_PASSWORD, make_settings

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from anfang.api.rbac import Perm, allowed
+from anfang.auth.principal import Principal
+from anfang.auth.rbac import Perm, allowed
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller."""
-
-    user_id: int
-    username: str
-    role: str
-
-    @property
-    def actor(self) -> str:
-        """How this caller is named in the audit log."""
-        return f"user:{self.username}"
-
-
-def get_platform(request: Request) -> Platform:
+def get_platform(request: Request) -> Kernel:
     """The running platform of this app."""
-    platform: Platform = request.app.state.platform
+    platform: Kernel = request.app.state.platform
     return platform
 
 
@@ -83,5 +69,7 @@ def require(perm: Perm) -> Callable[..., object]:
     return check
 
 
-PlatformDep = Annotated["Platform", Depends(get_platform)]
+PlatformDep = Annotated["Kernel", Depends(get_platform)]
+
+__all__ = ["PlatformDep", "Principal", "SessionDep", "current_principal", "get_platform", "require"]
 SessionDep = Annotated[Session, Depends(read_session)]

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from anfang.audit import chain, keys
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import AuditCheckpoint, AuditEntry
-from anfang.store.writer import WriteContext, Writer
 
 
 @dataclass(slots=True)

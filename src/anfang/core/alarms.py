@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from anfang.core import kinds
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import to_epoch_us, utcnow
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
-from anfang.store.writer import WriteContext, Writer
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from anfang.core import kinds
 from anfang.core.events import Event
 from anfang.core.kinds import Severity
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import Device
-from anfang.store.writer import WriteContext, Writer
 
 log = logging.getLogger(__name__)
 

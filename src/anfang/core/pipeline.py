@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from anfang.core.bus import Bus, InProcessBus
 from anfang.core.events import Event
-from anfang.store.writer import StoredEvent, Writer
+from anfang.core.writer import StoredEvent, Writer
 
 log = logging.getLogger(__name__)
 REJECTED = Counter("anfang_events_rejected_total", "Submissions refused", ["reason"])

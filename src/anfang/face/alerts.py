@@ -7,20 +7,20 @@ import logging
 from typing import TYPE_CHECKING
 
 from anfang.core.events import Event, new_id
+from anfang.core.writer import WriteContext
 from anfang.face import store
 from anfang.face.index import Hit
 from anfang.face.models import FaceSnapshot
-from anfang.store.writer import WriteContext
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
     from anfang.face.service import Match
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
 
 async def watch_hit(
-    platform: Platform,
+    platform: Kernel,
     match: Match,
     image: bytes,
     source: str,
@@ -52,7 +52,7 @@ async def watch_hit(
 
 
 async def stranger(
-    platform: Platform, source: str, door: str | None, faces: int, nearest: Hit | None
+    platform: Kernel, source: str, door: str | None, faces: int, nearest: Hit | None
 ) -> str:
     """Emit ``face.stranger`` (no snapshot: strangers never consented); the event id."""
     payload = {

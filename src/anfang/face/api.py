@@ -17,8 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm
 from anfang.face import people, store
 from anfang.face.engine import FaceEngineError
 from anfang.face.models import (
@@ -33,19 +32,20 @@ from anfang.face.models import (
     WatchListIn,
 )
 from anfang.face.reasons import FaceRefused, Reason
-from anfang.face.service import FaceError, FaceService, Match, refuse
+from anfang.face.service import FACE, FaceError, FaceService, Match, refuse
+from anfang.kernel import Kernel
 
 router = APIRouter(tags=["face"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.PEOPLE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.SITE_WRITE))]
 Device = Annotated[Principal, Depends(require(Perm.EVENTS_SUBMIT))]
 Image = Annotated[UploadFile, Form(description="JPEG, PNG, BMP or WebP photo")]
 
 
-def _svc(platform: Platform) -> FaceService:
-    svc = platform.services.get("face")
-    if not isinstance(svc, FaceService):
+def _svc(platform: Kernel) -> FaceService:
+    svc = platform.capabilities.get(FACE)
+    if svc is None:
         raise HTTPException(503, "face recognition is switched off")
     return svc
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from anfang.core.writer import WriteContext
 from anfang.face import store
 from anfang.face.models import Consent, FacePerson, FaceSnapshot, FaceTemplate, PersonOut
 from anfang.face.quality import problems
 from anfang.face.reasons import Reason
 from anfang.store.models import Resident
-from anfang.store.writer import WriteContext
 
 if TYPE_CHECKING:
     from anfang.face.service import Enrolment, FaceService

@@ -1,4 +1,4 @@
-"""The face service (``platform.services["face"]``): enrol, identify, search, erase.
+"""The face service (the capability :data:`FACE`): enrol, identify, search, erase.
 
 Image work runs in :class:`~anfang.face.engine.FaceEngine` worker processes; the 1:N
 index lives in this process's memory, loaded at start from the sealed templates and kept
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from prometheus_client import Counter, Histogram
 
 import anfang.face  # noqa: F401  (declares the face event kinds)
+from anfang.core.capabilities import Key
 from anfang.face import alerts, store
 from anfang.face.config import FaceConfig
 from anfang.face.engine import Analysis, FaceEngine
@@ -29,7 +30,7 @@ from anfang.face.models import PersonOut
 from anfang.face.reasons import FaceRefused, Reason
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def refuse(reasons: list[Reason]) -> FaceRefused:
 class FaceService:
     """The face component: engine workers, the index and the people it knows."""
 
-    def __init__(self, platform: Platform, config: FaceConfig, engine: FaceEngine | None = None):
+    def __init__(self, platform: Kernel, config: FaceConfig, engine: FaceEngine | None = None):
         self.platform = platform
         self.config = config
         self.engine = engine or FaceEngine(config.workers, config.limits)
@@ -326,11 +327,14 @@ class FaceService:
         return await people.erase_resident(self, resident_id, actor=actor)
 
 
-def make_face(platform: Platform) -> FaceService | None:
-    """The face component, registered as ``platform.services["face"]`` (None when off)."""
+FACE: Key[FaceService] = Key("face")
+
+
+def make_face(platform: Kernel) -> FaceService | None:
+    """The face component, provided as :data:`FACE` (None when off)."""
     config = FaceConfig.from_settings(platform.settings)
     if not config.enabled:
         return None
     svc = FaceService(platform, config)
-    platform.services["face"] = svc
+    platform.capabilities.provide(FACE, svc)
     return svc

@@ -15,10 +15,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from anfang.core.secretbox import SecretBox, SecretError
+from anfang.core.writer import WriteContext
 from anfang.face.models import Consent, FacePerson, FaceSnapshot, FaceTemplate, PersonOut
 from anfang.store.base import utcnow
 from anfang.store.models import AlarmDefinition
-from anfang.store.writer import WriteContext
 
 WATCH_DEFINITION: dict[str, Any] = {
     "name": "人脸布控告警",

@@ -3,7 +3,7 @@
 The layout is fixed and the people are generated from surname and given-name lists with
 a fixed seed, so every demo shows the same community. Device secrets are random each
 time: the demo reads the stored ones back after seeding. The description is produced in
-the site-file format of :mod:`anfang.core.site.importer` (docs/site-file.md) plus a
+the site-file format of :mod:`anfang.site.importer` (docs/site-file.md) plus a
 residents table, so the demo is stored through the same import path as a real site.
 """
 

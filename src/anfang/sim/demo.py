@@ -22,17 +22,16 @@ import orjson
 import uvicorn
 from sqlalchemy import select
 
-from anfang.api.app import create_app
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
+from anfang.app.registry import make_sims
 from anfang.config import Settings
-from anfang.core.platform import Platform
-from anfang.core.site.importer import import_site
-from anfang.core.site.residents import import_residents
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
-from anfang.sim.context import DemoContext
 from anfang.sim.runner import Activity, PayloadFn, SimRunner
-from anfang.sim.sia_panel import PanelFleet, demo_accounts, ensure_accounts
+from anfang.site.importer import import_site
+from anfang.site.residents import import_residents
 from anfang.store.models import Device, Site
-from anfang.subsystems import Component, make_sims
+from anfang.subsystems import Component, SimContext
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,6 @@ class DemoTempo:
     silent_after_s: float = 45.0
     rate: float = 1.0  # multiplies every event rate
     patrol_step_s: float = 25.0
-    sia_test_s: float = 600.0  # SIA panels' periodic test reports
 
 
 class _Server(uvicorn.Server):
@@ -260,7 +258,6 @@ async def run_demo(
                 loop.add_signal_handler(sig, stop.set)
                 handled.append(sig)
     runner: SimRunner | None = None
-    panels: PanelFleet | None = None
     sims: list[Component] = []
     server: _Server | None = None
     serving: asyncio.Task[None] | None = None
@@ -278,20 +275,8 @@ async def run_demo(
         plan_devices(community, runner, found, tempo)
         await runner.start()
         runner.spawn(_report(runner), "sim-report")
-        if platform.sia is not None:
-            plans = demo_accounts()
-            await ensure_accounts(platform, plans)
-            panels = PanelFleet(
-                _local_host(settings.sia_host),
-                platform.sia.tcp_port,
-                plans,
-                test_interval_s=tempo.sia_test_s,
-                mean_gap_s=180.0 / tempo.rate,
-            )
-            panels.start()
-            log.info("demo: %d simulated alarm panels over SIA DC-09", len(plans))
-        ctx = DemoContext(
-            platform=platform,
+        ctx = SimContext(
+            kernel=platform,
             settings=settings,
             base_url=url,
             host=_local_host(settings.host),
@@ -315,8 +300,6 @@ async def run_demo(
         for sim in reversed(sims):
             with contextlib.suppress(Exception):
                 await sim.stop()
-        if panels is not None:
-            await panels.stop()
         if runner is not None:
             await runner.stop(flush_timeout=3.0)
         if server is not None and serving is not None:

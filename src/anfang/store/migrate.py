@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -11,18 +13,23 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(engine: Engine) -> Config:
-    """An Alembic configuration bound to ``engine``."""
+def alembic_config(engine: Engine, extra: Sequence[str] = ()) -> Config:
+    """An Alembic configuration bound to ``engine``; ``extra`` names more folders of
+    migrations (a subsystem's own package may bring some)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("version_path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join([str(MIGRATIONS / "versions"), *extra])
+    )
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     cfg.attributes["engine"] = engine
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision``."""
-    command.upgrade(alembic_config(engine), revision)
+def upgrade(engine: Engine, extra: Sequence[str] = (), revision: str = "heads") -> None:
+    """Bring the database schema up to ``revision`` (every branch's head by default)."""
+    command.upgrade(alembic_config(engine, extra), revision)
 
 
 def current(engine: Engine) -> str | None:

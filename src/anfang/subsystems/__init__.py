@@ -1,28 +1,32 @@
-"""The registry of subsystems: each declares its key, names, event kinds, tables, routers
-and the components the platform starts for it."""
+"""What a subsystem declares: its key and names, event kinds, tables, routers, components,
+simulators and migrations.
+
+Each subsystem package defines ``SUBSYSTEM = register(Subsystem(...), kinds)`` in its
+``__init__.py`` and is found through the Python entry-point group ``anfang.subsystems``
+(``pyproject.toml``), so a package installed with pip can add one. The composition root
+(:mod:`anfang.app.registry`) loads them; nothing here imports a subsystem.
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
+from anfang.config import Settings
 from anfang.core import kinds
 from anfang.core.kinds import Severity
+from anfang.kernel import Kernel
 
-if TYPE_CHECKING:
-    from fastapi import APIRouter
-
-    from anfang.core.platform import Platform
-    from anfang.sim.context import DemoContext
+ENTRY_POINT_GROUP = "anfang.subsystems"
 
 
 class Component(Protocol):
     """Something a subsystem runs while the platform runs (a receiver, a recorder, …).
 
-    Made in ``Platform.__init__`` (where it may add writer hooks), started after the
-    platform's core has started, stopped before the core stops.
+    Made when the platform is built (where it may add writer hooks and provide
+    capabilities), started after the kernel has started, stopped before the kernel stops.
     """
 
     async def start(self) -> None:
@@ -32,7 +36,35 @@ class Component(Protocol):
         """Stop; everything acknowledged is already durable."""
 
 
-ComponentFactory = Callable[["Platform"], Component | None]
+class DemoSite(Protocol):
+    """The simulated community's layout, as far as simulators need it."""
+
+    @property
+    def devices(self) -> list[dict[str, Any]]:
+        """The site file's devices (code, type, subsystem, zone, …)."""
+
+
+@dataclass(frozen=True)
+class SimContext:
+    """What ``anfang demo`` hands each subsystem's simulator factory.
+
+    Simulators reach the platform only over its network interfaces (``base_url`` and the
+    adapters' ports); ``kernel`` is for seeding configuration (accounts, cameras) the way
+    an installer would, and for finding a listener's port, never for delivering device
+    traffic.
+    """
+
+    kernel: Kernel
+    settings: Settings
+    base_url: str
+    host: str
+    community: DemoSite
+    rate: float
+    work_dir: Path
+
+
+ComponentFactory = Callable[[Kernel], Component | None]
+SimFactory = Callable[[SimContext], Component | None]
 
 
 @dataclass(frozen=True)
@@ -41,10 +73,12 @@ class Subsystem:
 
     ``models``: modules defining its tables (imported before migrations and metadata use);
     ``api``: modules each with a FastAPI ``router`` mounted under ``/api/v1``;
-    ``components``: ``"module:factory"`` strings; ``factory(platform)`` returns a
+    ``components``: ``"module:factory"`` strings; ``factory(kernel)`` returns a
     :class:`Component` or ``None`` when it is switched off by the settings;
     ``sims``: ``"module:factory"`` strings for ``anfang demo``; ``factory(ctx)`` gets a
-    :class:`anfang.sim.context.DemoContext` and returns a :class:`Component` or ``None``.
+    :class:`SimContext` and returns a :class:`Component` or ``None``;
+    ``migrations``: a package whose folder holds Alembic revisions of its own;
+    ``order``: where it stands in lists, menus and the writer's hooks (lower first).
     """
 
     key: str
@@ -54,65 +88,12 @@ class Subsystem:
     api: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     sims: tuple[str, ...] = ()
-
-
-REGISTRY: dict[str, Subsystem] = {}
-
-# The subsystems a compliant community must have (ARCHITECTURE.md), in display order.
-MODULES = (
-    "perimeter",
-    "video",
-    "access",
-    "intercom",
-    "home_alarm",
-    "patrol",
-    "parking",
-    "physical",
-)
+    migrations: str | None = None
+    order: int = 100
 
 
 def register(sub: Subsystem, event_kinds: list[tuple[str, Severity, str, str]]) -> Subsystem:
-    """Register a subsystem and declare its event kinds."""
+    """Declare a subsystem's event kinds and hand the subsystem back (for ``SUBSYSTEM =``)."""
     for kind, sev, zh, en in event_kinds:
         kinds.register(kind, sev, zh, en)
-    REGISTRY[sub.key] = sub
     return sub
-
-
-def load_all() -> dict[str, Subsystem]:
-    """Import every subsystem package so that it registers itself, and its tables."""
-    for name in MODULES:
-        importlib.import_module(f"anfang.subsystems.{name}")
-    for sub in REGISTRY.values():
-        for module in sub.models:
-            importlib.import_module(module)
-    return REGISTRY
-
-
-def routers() -> list[APIRouter]:
-    """Every subsystem's API router, in registry order."""
-    out: list[APIRouter] = []
-    for sub in load_all().values():
-        out.extend(importlib.import_module(module).router for module in sub.api)
-    return out
-
-
-def _build(specs: list[str], arg: object) -> list[Component]:
-    made: list[Component] = []
-    for spec in specs:
-        module, _, name = spec.partition(":")
-        factory: Any = getattr(importlib.import_module(module), name)
-        comp = factory(arg)
-        if comp is not None:
-            made.append(comp)
-    return made
-
-
-def make_components(platform: Platform) -> list[Component]:
-    """Build every subsystem's components for ``platform`` (those switched on)."""
-    return _build([s for sub in load_all().values() for s in sub.components], platform)
-
-
-def make_sims(ctx: DemoContext) -> list[Component]:
-    """Build every subsystem's simulated devices for the demo."""
-    return _build([s for sub in load_all().values() for s in sub.sims], ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry
 from tests.conftest import auth, login
 

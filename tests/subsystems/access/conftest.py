@@ -14,8 +14,8 @@ import httpx
 import orjson
 import pytest
 
-from anfang.core.adapters.http_push import sign
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.ingest.http_push import sign
 from tests.conftest import auth
 
 SECRET = "terminal-secret-0123456789"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry, EventRow
 from tests.conftest import auth, login
 from tests.subsystems.access.conftest import CARD, Site, present, signed

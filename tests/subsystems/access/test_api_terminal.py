@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.face.service import FACE, FaceService
 from anfang.store.models import EventRow
 from anfang.subsystems.access.adapters import wiegand
 from tests.subsystems.access.conftest import (
@@ -125,11 +126,11 @@ async def _face(site: Site, device: str, **fields: str) -> httpx.Response:
 
 
 async def test_face_decisions(site: Site, platform: Platform) -> None:
-    platform.services.pop("face", None)
+    platform.capabilities.withdraw(FACE)
     r = await _face(site, "TERM-GATE", reader="in")
     assert r.json()["reason"] == "face_unavailable"
     fake = FakeFace({"faces": 1, "match": {"person_id": PERSON, "name": "张保安", "distance": 0.3}})
-    platform.services["face"] = fake
+    platform.capabilities.provide(FACE, cast(FaceService, fake))
     r = await _face(site, "TERM-GATE", reader="in", liveness="pass")
     assert r.status_code == 200 and r.json()["result"] == "grant", r.text
     ev = next(e for e in _events(platform, "access.granted") if e.id == r.json()["event_id"])
@@ -168,8 +169,14 @@ async def test_forced_and_held_open(site: Site, platform: Platform) -> None:
     assert (await _status(site, "open"))["raised"] == "access.door_forced"
     assert (await _status(site, "closed"))["raised"] == "access.door_closed"
     body, ctype = multipart(_jpeg())
-    platform.services["face"] = FakeFace(
-        {"faces": 1, "match": {"person_id": PERSON, "name": "张保安", "distance": 0.3}}
+    platform.capabilities.provide(
+        FACE,
+        cast(
+            FaceService,
+            FakeFace(
+                {"faces": 1, "match": {"person_id": PERSON, "name": "张保安", "distance": 0.3}}
+            ),
+        ),
     )
     r = await signed(site.client, "face", body, device="TERM-UNIT", content_type=ctype)
     assert r.json()["result"] == "grant"

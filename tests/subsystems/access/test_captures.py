@@ -4,15 +4,16 @@ period unless an open alarm holds them, orphans of a crash swept."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.events import new_id
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
+from anfang.face.service import FACE, FaceService
 from anfang.store.base import utcnow
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, EventRow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import captures
 from anfang.subsystems.access.models import AccessCapture
 from tests.subsystems.access.conftest import PERSON, Site, multipart, signed
@@ -64,12 +65,24 @@ async def _open_alarm(platform: Platform, event_id: str) -> str:
 
 async def test_captures_are_sealed_and_purged(site: Site, platform: Platform) -> None:
     hit_event = new_id()
-    platform.services["face"] = FakeFace(
-        {"faces": 1, "match": {"person_id": PERSON, "name": "张保安", "distance": 0.3}}
+    platform.capabilities.provide(
+        FACE,
+        cast(
+            FaceService,
+            FakeFace(
+                {"faces": 1, "match": {"person_id": PERSON, "name": "张保安", "distance": 0.3}}
+            ),
+        ),
     )
     granted = await _face(site)
-    platform.services["face"] = FakeFace(
-        {"faces": 1, "match": None, "watchlist": {"list": "重点人员", "event": hit_event}}
+    platform.capabilities.provide(
+        FACE,
+        cast(
+            FaceService,
+            FakeFace(
+                {"faces": 1, "match": None, "watchlist": {"list": "重点人员", "event": hit_event}}
+            ),
+        ),
     )
     watched = await _face(site)
     assert watched["reason"] == "face_watchlist"

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import EventRow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access.models import AccessDoor
-from anfang.subsystems.access.service import AccessService
+from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.conftest import CARD, Site, until
 
 
@@ -31,7 +31,7 @@ def _door(platform: Platform, door_id: int) -> AccessDoor:
 
 async def _restart(platform: Platform) -> AccessService:
     """Stop the running door monitor and start a fresh service on the same database."""
-    old = platform.services["access"]
+    old = platform.capabilities.require(ACCESS)
     assert isinstance(old, AccessService)
     old.monitor.stop()
     fresh = AccessService(platform)
@@ -40,7 +40,7 @@ async def _restart(platform: Platform) -> AccessService:
 
 
 async def test_open_door_restored_and_held_after_restart(site: Site, platform: Platform) -> None:
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService)
     door = site.ids["door"]
     assert (await svc.present("TERM-UNIT", None, "card", CARD)).decision.granted
@@ -69,7 +69,7 @@ async def test_open_door_restored_and_held_after_restart(site: Site, platform: P
 
 
 async def test_forced_door_is_not_raised_again(site: Site, platform: Platform) -> None:
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService)
     door = site.ids["door"]
     assert (await svc.door_report("TERM-UNIT", None, True))[0] == "access.door_forced"
@@ -87,7 +87,7 @@ async def test_forced_door_is_not_raised_again(site: Site, platform: Platform) -
 
 
 async def test_open_door_timer_resumes_with_time_left(site: Site, platform: Platform) -> None:
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService)
     await svc.present("TERM-UNIT", None, "card", CARD)
     await svc.door_report("TERM-UNIT", None, True, at=utcnow())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from anfang.app.platform import Platform
 from anfang.core.events import Event
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device, Site
-from anfang.store.writer import WriteContext
 
 
 async def test_forced_door_links_its_nearest_cameras_once(platform: Platform) -> None:

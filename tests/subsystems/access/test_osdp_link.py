@@ -12,11 +12,11 @@ import osdp  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import EventRow
 from anfang.subsystems.access.adapters import wiegand
 from anfang.subsystems.access.models import AccessReader
-from anfang.subsystems.access.service import AccessService
+from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.adapters.test_osdp import PD_ADDR, Pd, read
 from tests.subsystems.access.conftest import CARD, Site, until
 
@@ -33,7 +33,7 @@ async def bus(site: Site, platform: Platform) -> AsyncIterator[tuple[socket.sock
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(15)
     port = server.getsockname()[1]
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService) and svc.osdp is not None
     svc.osdp.backoff_s = svc.osdp.max_backoff_s = 0.05
     dev = await site.post(
@@ -71,7 +71,7 @@ async def test_reconnect_and_health_events(
     bus: tuple[socket.socket, int], platform: Platform
 ) -> None:
     server, _ = bus
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService) and svc.osdp is not None
     pd, conn = await _accept(server)
     await until(lambda: _count(platform, "access.reader_online") == 1)
@@ -112,7 +112,7 @@ async def test_secure_channel_with_sealed_scbk(
     with platform.read_session() as s:
         row = s.get(AccessReader, reader_id)
         assert row is not None and row.scbk_sealed is not None and key not in row.scbk_sealed
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService) and svc.osdp is not None
     await _drop(pd, conn)
     pd, conn = await _accept(server, scbk=key)  # the endpoint reconnected the bus

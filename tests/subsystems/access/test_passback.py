@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry
-from anfang.subsystems.access.service import AccessService
+from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.conftest import CARD, Site, present
 
 
 async def test_reset_after_hours(site: Site, platform: Platform) -> None:
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService)
     r = await site.client.patch(
         f"/api/v1/access/doors/{site.ids['gate']}",

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
 from anfang.api.deps import Principal
+from anfang.app.platform import Platform
 from anfang.core.events import new_id
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry, Building, Device, Household, Site, Unit
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import passes, passes_service
 from anfang.subsystems.access.models_passes import PassCreate, VisitorPass
 from tests.conftest import auth, login, make_settings

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.face.service import FACE
 from anfang.sim.community import DemoCommunity, build_demo_site
-from anfang.sim.context import DemoContext
 from anfang.sim.demo import seed_if_empty
 from anfang.store.models import EventRow
+from anfang.subsystems import SimContext
 from anfang.subsystems.access import sim_setup
 from anfang.subsystems.access.sim import make_demo_terminals
 from tests.subsystems.access.conftest import until
@@ -42,8 +43,8 @@ async def test_terminals_drive_real_decisions(
     monkeypatch.setenv("ANFANG_FACES_DIR", str(sim_setup.PACKAGED_FACES))
     community = small_community()
     assert await seed_if_empty(platform, community)
-    ctx = DemoContext(
-        platform=platform, settings=platform.settings, base_url=live_server,
+    ctx = SimContext(
+        kernel=platform, settings=platform.settings, base_url=live_server,
         host="127.0.0.1", community=community, rate=40.0, work_dir=tmp_path / "sim",
     )  # fmt: skip
     sim = make_demo_terminals(ctx)
@@ -55,7 +56,7 @@ async def test_terminals_drive_real_decisions(
             return {(e.kind, e.payload.get("credential", "")) for e in rows}
 
     want = {("access.granted", "card"), ("access.denied", "card")}
-    if "face" in platform.services:
+    if FACE in platform.capabilities:
         want.add(("access.granted", "face"))  # a resident's other photo recognised
     try:
         # Generous: real face enrolment and identification share two busy cores in CI.

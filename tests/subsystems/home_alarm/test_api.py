@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from anfang.api.app import create_app
-from anfang.core.platform import Platform
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
 from anfang.subsystems.home_alarm.api import router
+from anfang.subsystems.home_alarm.component import SIA_RECEIVER
 from tests.conftest import ADMIN_PASSWORD, auth, login
 
 KEY = "0F" * 32
@@ -129,12 +130,14 @@ async def test_patch_rotates_and_removes_the_key(
     )
     assert r.status_code == 200 and r.json()["has_key"] and r.json()["supervision_s"] == 600
     assert new.hex().upper() not in r.text
-    assert platform.sia is not None
-    replies = await exchange(platform.sia, frame("1234", 1, old), frame("1234", 2, new))
+    assert platform.capabilities.require(SIA_RECEIVER) is not None
+    replies = await exchange(
+        platform.capabilities.require(SIA_RECEIVER), frame("1234", 1, old), frame("1234", 2, new)
+    )
     assert [kind_of(x) for x in replies] == [b"DUH", b"*ACK"]
     r = await client.patch("/api/v1/alarm-accounts/1234", json={"key": None}, headers=h)
     assert r.status_code == 200 and r.json()["has_key"] is False
-    (reply,) = await exchange(platform.sia, frame("1234", 3))
+    (reply,) = await exchange(platform.capabilities.require(SIA_RECEIVER), frame("1234", 3))
     assert kind_of(reply) == b"ACK"
     r = await client.patch("/api/v1/alarm-accounts/1234", json={"enabled": None}, headers=h)
     assert r.status_code == 422

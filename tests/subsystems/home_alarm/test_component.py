@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
-from anfang.store.writer import WriteContext
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
+from anfang.subsystems.home_alarm.component import SIA_RECEIVER
 from anfang.subsystems.home_alarm.models import (
     AccountCreate,
     AlarmAccount,
@@ -73,8 +74,10 @@ async def test_link_tests_keep_an_account_alive(platform: Platform) -> None:
     await svc.create_account(platform, "t", AccountCreate(account="1234", supervision_s=60))
     comp = component(platform)
     await age(platform)  # as if silent for 2 minutes
-    assert platform.sia is not None
-    (reply,) = await exchange(platform.sia, frame("1234", 1, events=[], id_token="NULL"))
+    assert platform.capabilities.require(SIA_RECEIVER) is not None
+    (reply,) = await exchange(
+        platform.capabilities.require(SIA_RECEIVER), frame("1234", 1, events=[], id_token="NULL")
+    )
     assert kind_of(reply) == b"ACK"
     assert await asyncio.wait_for(comp.check_now(), 5) == []
 

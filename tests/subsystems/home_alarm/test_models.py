@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
-from anfang.store.writer import WriteContext
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.subsystems.home_alarm.models import AccountCreate, AccountOut, AlarmAccount
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry
 from anfang.subsystems.home_alarm import partitions as parts
 from anfang.subsystems.home_alarm import service as svc

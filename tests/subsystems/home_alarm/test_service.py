@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import AuditEntry
-from anfang.store.writer import WriteContext
 from anfang.subsystems.home_alarm import service as svc
+from anfang.subsystems.home_alarm.component import ACCOUNTS
 from anfang.subsystems.home_alarm.models import AccountCreate
 
 
@@ -63,7 +64,7 @@ async def test_keys_are_sealed_at_rest(platform: Platform) -> None:
     assert row.legacy_key_hex is None and row.key_sealed is not None
     assert key not in row.key_sealed and key.hex().encode() not in row.key_sealed
     assert platform.secrets.open(row.key_sealed, svc.key_purpose("AB12")) == key
-    assert platform.alarm_accounts.key_for("AB12") == key
+    assert platform.capabilities.require(ACCOUNTS).key_for("AB12") == key
 
 
 async def test_plain_keys_from_before_0003_are_sealed_at_start(settings: Settings) -> None:
@@ -80,7 +81,9 @@ async def test_plain_keys_from_before_0003_are_sealed_at_start(settings: Setting
             ctx.mark_changed(svc.TOPIC)
 
         await plat.writer.run(add)
-        assert plat.alarm_accounts.key_for("9001") == bytes.fromhex("AB" * 16)  # still usable
+        assert plat.capabilities.require(ACCOUNTS).key_for("9001") == bytes.fromhex(
+            "AB" * 16
+        )  # still usable
     finally:
         await plat.stop()
     plat = Platform(settings)
@@ -93,7 +96,7 @@ async def test_plain_keys_from_before_0003_are_sealed_at_start(settings: Setting
             ).all()
         assert row.legacy_key_hex is None and row.key_sealed is not None
         assert len(sealed) == 1
-        assert plat.alarm_accounts.key_for("9001") == bytes.fromhex("AB" * 16)
+        assert plat.capabilities.require(ACCOUNTS).key_for("9001") == bytes.fromhex("AB" * 16)
     finally:
         await plat.stop()
 
@@ -110,5 +113,7 @@ async def test_a_key_sealed_for_another_account_does_not_open(platform: Platform
         ctx.mark_changed(svc.TOPIC)
 
     await platform.writer.run(swap)
-    assert platform.alarm_accounts.get("2222") is None  # refused (DUH), never the wrong key
-    assert platform.alarm_accounts.key_for("1111") == bytes.fromhex("11" * 16)
+    assert (
+        platform.capabilities.require(ACCOUNTS).get("2222") is None
+    )  # refused (DUH), never the wrong key
+    assert platform.capabilities.require(ACCOUNTS).key_for("1111") == bytes.fromhex("11" * 16)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import Alarm, EventRow
 from anfang.subsystems.home_alarm import partitions as parts
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
-from anfang.subsystems.home_alarm.component import HomeAlarmComponent
+from anfang.subsystems.home_alarm.component import SIA_RECEIVER, HomeAlarmComponent
 from anfang.subsystems.home_alarm.models import (
     AccountCreate,
     AlarmPartition,
@@ -21,10 +21,10 @@ from tests.subsystems.home_alarm.adapters.test_sia_receiver import exchange, fra
 
 async def send(platform: Platform, account: str, seq: int, *events: SiaEvent) -> None:
     """Send one frame to the platform's receiver and expect an ACK."""
-    assert platform.sia is not None
+    assert platform.capabilities.require(SIA_RECEIVER) is not None
     token = "ADM-CID" if events[0].qualifier is not None else "SIA-DCS"
     f = frame(account, seq, events=list(events), id_token=token)
-    (reply,) = await exchange(platform.sia, f)
+    (reply,) = await exchange(platform.capabilities.require(SIA_RECEIVER), f)
     assert kind_of(reply) == b"ACK", reply
 
 

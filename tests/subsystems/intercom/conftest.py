@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Building, Device, Household, Site, Unit
-from anfang.store.writer import WriteContext
 from anfang.subsystems.intercom.adapters.sip_udp import Addr
-from anfang.subsystems.intercom.service import IntercomService
+from anfang.subsystems.intercom.service import INTERCOM, IntercomService
 from tests.conftest import make_settings
 
 # The gate's door station has no secret: registration without digest authentication.
@@ -83,7 +83,7 @@ async def seed_unit(platform: Platform) -> Unit1:
         return h1.id, h2.id
 
     h1, h2 = await platform.writer.run(job)
-    svc = platform.services["intercom"]
+    svc = platform.capabilities.require(INTERCOM)
     assert isinstance(svc, IntercomService) and svc.listening
     return Unit1(svc.endpoint.local, h1, h2, "IM-301")
 

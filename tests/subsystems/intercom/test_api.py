@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.intercom.sim_devices import SimulatedDoorStation
 from tests.conftest import auth, login
 from tests.subsystems.intercom.conftest import SECRETS, seed_unit

@@ -9,12 +9,12 @@ import httpx
 from prometheus_client import Counter
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry, EventRow
 from anfang.subsystems.intercom.adapters.sip_udp import REJECTED, SipEndpoint
 from anfang.subsystems.intercom.auth import AUTH_FAILURES
 from anfang.subsystems.intercom.models import IntercomCall
-from anfang.subsystems.intercom.service import IntercomService
+from anfang.subsystems.intercom.service import INTERCOM, IntercomService
 from anfang.subsystems.intercom.sim_devices import (
     SimulatedDoorStation,
     SimulatedMonitor,
@@ -254,7 +254,7 @@ async def test_an_unlock_from_another_address_is_refused(platform: Platform) -> 
     await intruder.open("127.0.0.1", 0)
     try:
         await wait_for(lambda: [c.state for c in calls(platform)] == ["answered"])
-        svc = platform.services["intercom"]
+        svc = platform.capabilities.require(INTERCOM)
         assert isinstance(svc, IntercomService)
         b_leg = next(c.b_call_id for c in svc.calls.values())  # as if sniffed on the LAN
         resp = await intruder.request(

@@ -6,19 +6,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.sim.community import DemoCommunity
-from anfang.sim.context import DemoContext
 from anfang.store.models import Device
+from anfang.subsystems import SimContext
 from anfang.subsystems.intercom.models import IntercomCall
+from anfang.subsystems.intercom.service import INTERCOM
 from anfang.subsystems.intercom.sim import make_demo_intercom
 from tests.subsystems.intercom.conftest import seed_unit, wait_for
 
 
 async def test_demo_devices_register_and_visitors_call(platform: Platform, tmp_path: Path) -> None:
     await seed_unit(platform)
-    ctx = DemoContext(
-        platform=platform,
+    ctx = SimContext(
+        kernel=platform,
         settings=platform.settings,
         base_url="http://127.0.0.1:1",
         host="127.0.0.1",
@@ -30,7 +31,7 @@ async def test_demo_devices_register_and_visitors_call(platform: Platform, tmp_p
     assert sim is not None
     await sim.start()
     try:
-        svc = platform.services["intercom"]
+        svc = platform.capabilities.require(INTERCOM)
 
         def started() -> bool:
             with platform.read_session() as s:

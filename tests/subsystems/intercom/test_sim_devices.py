@@ -8,7 +8,7 @@ import time
 import httpx
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.intercom.models import IntercomCall
 from anfang.subsystems.intercom.sim_devices import SimulatedDoorStation, SimulatedMonitor
 from tests.conftest import auth

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.intercom.models import IntercomCall
 from anfang.subsystems.intercom.sim_devices import SimulatedMonitor
 from tests.conftest import free_port

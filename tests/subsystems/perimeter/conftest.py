@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Alarm, Device, EventRow, Site, Zone
-from anfang.store.writer import WriteContext
 from anfang.subsystems.home_alarm import partitions as parts
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
+from anfang.subsystems.home_alarm.component import SIA_RECEIVER
 from anfang.subsystems.home_alarm.models import AccountCreate, ZoneIn
 from anfang.subsystems.perimeter.component import PerimeterComponent
 from tests.subsystems.home_alarm.adapters.test_sia_receiver import exchange, frame, kind_of
@@ -66,8 +67,10 @@ async def fence(platform: Platform) -> Fence:
 
 async def send(platform: Platform, seq: int, *events: SiaEvent) -> None:
     """Host 5678 reports ``events``; an ACK is expected."""
-    assert platform.sia is not None
-    (reply,) = await exchange(platform.sia, frame("5678", seq, events=list(events)))
+    assert platform.capabilities.require(SIA_RECEIVER) is not None
+    (reply,) = await exchange(
+        platform.capabilities.require(SIA_RECEIVER), frame("5678", seq, events=list(events))
+    )
     assert kind_of(reply) == b"ACK", reply
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select, update
 
+from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry, EventRow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
 from anfang.subsystems.perimeter.models import PerimeterZoneConfig
 from anfang.subsystems.perimeter.state import TOPIC
@@ -22,7 +22,7 @@ BA3 = SiaEvent("BA", zone="3", partition="1")
 
 
 async def test_bypass_is_audited_silences_and_expires(platform: Platform, fence: Fence) -> None:
-    from anfang.api.app import create_app
+    from anfang.app.http import create_app
 
     app = create_app(platform.settings, platform=platform)
     transport = httpx.ASGITransport(app=app)
@@ -73,7 +73,7 @@ async def test_bypass_is_audited_silences_and_expires(platform: Platform, fence:
 async def test_schedule_arms_zones_by_weekday(
     platform: Platform, fence: Fence, linked: list[LinkageRequest]
 ) -> None:
-    from anfang.api.app import create_app
+    from anfang.app.http import create_app
 
     today = utcnow().astimezone(component(platform).state.tz).isoweekday()
     other = today % 7 + 1

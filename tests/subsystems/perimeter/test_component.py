@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
 from tests.subsystems.perimeter.conftest import Fence, alarms, intrusions, send, until
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import EventRow
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
 from tests.subsystems.perimeter.conftest import Fence, alarms, intrusions, send

@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device, Site
-from anfang.store.writer import WriteContext
 
 T = TypeVar("T")
 

@@ -9,9 +9,9 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device, Site
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video.models import Camera, Segment
 
 FFMPEG = "/usr/bin/ffmpeg"

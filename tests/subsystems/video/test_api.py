@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from anfang.api.app import create_app
-from anfang.core.platform import Platform
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import AuditEntry
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video.api import router
 from anfang.subsystems.video.models import Camera, Gap, Segment
 from anfang.subsystems.video.store import camera_by_code, segments_between

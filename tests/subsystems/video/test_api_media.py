@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry
 from anfang.subsystems.video.store import storage_root
 from tests.conftest import auth, login

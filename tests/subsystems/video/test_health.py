@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import EventRow
 from anfang.subsystems.video.health import HealthTracker, assess, prepare, watch
-from anfang.subsystems.video.media import SERVICE, MediaService
+from anfang.subsystems.video.media import MEDIA, MediaService
 from tests.subsystems.video.helpers import wait_for
 from tests.subsystems.video.segfiles import add_camera, make_clip
 
@@ -113,7 +113,7 @@ async def test_worker_process_raises_video_tamper_event(platform: Platform, tmp_
     joined = tmp_path / "joined.ts"
     joined.write_bytes(first.read_bytes() + black.read_bytes())
     await add_camera(platform, "CAM-H", sub_url=str(joined), analyse=True)
-    svc = platform.services[SERVICE]
+    svc = platform.capabilities.require(MEDIA)
     assert isinstance(svc, MediaService)
     svc.health.every_s = 0.0
     await svc.refresh_health()

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.video.live import LIVE_LATENCY, BoxSplitter, Rebaser
-from anfang.subsystems.video.media import SERVICE, MediaService
+from anfang.subsystems.video.media import MEDIA, MediaService
 from tests.conftest import free_port, login
 from tests.subsystems.video.helpers import wait_for
 from tests.subsystems.video.segfiles import FFMPEG, add_camera
@@ -88,7 +88,7 @@ async def test_two_viewers_share_one_upstream_with_low_latency(
     assert isinstance(app_client, httpx.AsyncClient)
     token = await login(app_client, "admin", "test-admin-password-1")
     await add_camera(platform, "CAM-L", main_url=camera_stream, sub_url=camera_stream)
-    svc = platform.services[SERVICE]
+    svc = platform.capabilities.require(MEDIA)
     assert isinstance(svc, MediaService)
     svc.live.linger_s = 0.3
     before = _latency()

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
-from anfang.subsystems.video.media import SERVICE, MediaService
+from anfang.subsystems.video.media import MEDIA, MediaService
 from anfang.subsystems.video.models import AlarmMedia, EvidenceHold
 from anfang.subsystems.video.store import storage_root
 from tests.conftest import auth
@@ -51,7 +51,7 @@ async def test_snapshot_from_latest_segment_when_camera_unreachable(
 
 
 async def test_clip_waits_for_post_roll_then_remuxes(platform: Platform) -> None:
-    svc = platform.services[SERVICE]
+    svc = platform.capabilities.require(MEDIA)
     assert isinstance(svc, MediaService)
     svc.clip_wait_extra_s = 20.0
     cam = await add_camera(platform, "CAM-C")

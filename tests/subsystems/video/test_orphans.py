@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Segment
 from anfang.subsystems.video.orphans import cleanup_orphans, parse_name

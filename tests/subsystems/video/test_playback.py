@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from anfang.api.app import create_app
+from anfang.app.http import create_app
+from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
-from anfang.core.platform import Platform
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.export import Source, export_range
 from anfang.subsystems.video.models import AlarmMedia, Segment

@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
 from anfang.store.base import make_engine
 from anfang.store.models import Alarm, Device, EventRow
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Camera, Gap, Segment
+from anfang.subsystems.video.recorder import RECORDER
 from anfang.subsystems.video.schemas import CameraCreate, CameraUpdate
 from anfang.subsystems.video.sim import SYSTEM_PYTHON, SimCameraServer, StreamSpec
 from anfang.subsystems.video.store import storage_root
@@ -253,12 +254,12 @@ async def test_worker_killed_and_stop_finishes_segments(
         cam = await _camera(p, cams, "CAM-A", "/ok1/main")
 
         async def recording() -> bool:
-            rec = p.services["video.recorder"]
-            return (rec.status(cam) or {}).get("state") == "recording"  # type: ignore[attr-defined]
+            rec = p.capabilities.require(RECORDER)
+            return (rec.status(cam) or {}).get("state") == "recording"
 
         await wait_for(recording, what="recording")
         # The recording process is killed: a new one takes over, the hole is a gap.
-        rec: Any = p.services["video.recorder"]
+        rec: Any = p.capabilities.require(RECORDER)
         os.kill(rec.workers.pids()[0], signal.SIGKILL)
 
         async def gap_closed() -> bool:
@@ -298,7 +299,7 @@ async def test_full_disk_is_a_fault_and_sweeps_at_once(plat: Platform) -> None:
     await svc.create_camera(
         plat, "installer", CameraCreate(device_code="CAM-D", main_url="rtsp://192.0.2.9/x")
     )
-    rec: Any = plat.services["video.recorder"]
+    rec: Any = plat.capabilities.require(RECORDER)
 
     async def held() -> bool:
         return bool(rec.cams)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.config import Settings
-from anfang.core.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.store.models import EventRow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Segment
 from anfang.subsystems.video.retention import RetentionSweeper

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
-from anfang.sim.context import DemoContext
+from anfang.app.platform import Platform
+from anfang.subsystems import SimContext
 from anfang.subsystems.video.models import Camera
+from anfang.subsystems.video.recorder import RECORDER
 from anfang.subsystems.video.sim import SYSTEM_PYTHON, make_demo_cameras
 from tests.subsystems.video.helpers import add_devices, wait_for
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 async def test_demo_cameras_register_and_record(platform: Platform, tmp_path: Path) -> None:
     await add_devices(platform, [f"CAM-{i:02d}" for i in range(1, 7)])
-    ctx = DemoContext(
-        platform=platform,
+    ctx = SimContext(
+        kernel=platform,
         settings=platform.settings,
         base_url="http://127.0.0.1:1",
         host="127.0.0.1",
@@ -38,7 +39,7 @@ async def test_demo_cameras_register_and_record(platform: Platform, tmp_path: Pa
             cams = list(s.scalars(select(Camera).order_by(Camera.id)))
         assert len(cams) == 4 and all(c.password_sealed is not None for c in cams)
         assert all("demo1234" not in c.main_url for c in cams)
-        rec: Any = platform.services["video.recorder"]
+        rec: Any = platform.capabilities.require(RECORDER)
 
         async def all_recording() -> bool:
             return all((rec.status(c.id) or {}).get("state") == "recording" for c in cams)

@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
 from anfang.api.routes.events import row_json
+from anfang.auth.rbac import Perm
 from anfang.core.alarms import OPEN_STATES, AlarmNotFound, AlarmStateError, alarm_json
+from anfang.core.writer import WriteContext
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, EventRow
-from anfang.store.writer import WriteContext
 
 router = APIRouter(tags=["alarms"])
 

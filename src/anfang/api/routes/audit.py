@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
 from anfang.audit.log import entry_json
 from anfang.audit.verify import verify
+from anfang.auth.rbac import Perm
 from anfang.store.models import AuditEntry
 
 router = APIRouter(tags=["audit"])

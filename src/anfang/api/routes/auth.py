@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, current_principal, get_platform, require
-from anfang.api.rbac import Perm, Role
-from anfang.api.users import LoginThrottled, UserExists
+from anfang.auth.rbac import Perm, Role
+from anfang.auth.users import LoginThrottled, UserExists
 from anfang.store.models import User
 
 router = APIRouter(tags=["auth"])

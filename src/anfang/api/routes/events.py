@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
+from anfang.auth.rbac import Perm
 from anfang.core import kinds
 from anfang.core.events import Event
 from anfang.store.models import EventRow

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from prometheus_client import Gauge
 
-from anfang.api.rbac import Perm, allowed
+from anfang.auth.rbac import Perm, allowed
 from anfang.core.bus import Message
 
 router = APIRouter(tags=["stream"])

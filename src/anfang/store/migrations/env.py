@@ -1,4 +1,8 @@
-"""Alembic environment: uses the engine handed in by anfang.store.migrate."""
+"""Alembic environment: uses the engine handed in by anfang.store.migrate.
+
+The tables of every part join ``Base.metadata`` when their modules are imported; the
+composition root imports them before it migrates (this package imports nothing above it).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,6 @@ from alembic import context
 from sqlalchemy import Engine, create_engine
 
 from anfang.store.base import Base
-from anfang.subsystems import load_all
-
-load_all()  # every subsystem's tables join Base.metadata
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -3,7 +3,7 @@
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
+SUBSYSTEM = register(
     Subsystem(
         "access",
         "出入口控制",
@@ -26,6 +26,7 @@ register(
             "anfang.subsystems.access.linkage:make_access_linkage",
         ),
         sims=("anfang.subsystems.access.sim:make_demo_terminals",),
+        order=30,
     ),
     [
         ("access.granted", S.INFO, "通行放行", "Access granted"),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import SessionDep
-from anfang.core.platform import Platform
+from anfang.kernel import Kernel
 from anfang.store.models import Device, EventRow, Site, Unit
 from anfang.subsystems.access import captures, crud
 from anfang.subsystems.access import schemas as s
@@ -29,7 +29,7 @@ from anfang.subsystems.access.api_common import (
     rows,
 )
 from anfang.subsystems.access.models import AccessDoor, AccessReader, scbk_purpose
-from anfang.subsystems.access.service import get_service
+from anfang.subsystems.access.service import ACCESS, get_service
 
 router = APIRouter(prefix="/access", tags=["access"])
 DECISION_KINDS = ("access.granted", "access.denied", "access.remote_open")
@@ -42,7 +42,8 @@ LOG_KINDS = (*DECISION_KINDS, "access.door_forced", "access.door_held", "access.
 @router.get("/doors", response_model=list[s.DoorOut])
 def list_doors(_: Reader, session: SessionDep, platform: PlatformDep) -> list[s.DoorOut]:
     """Every door, gate, turnstile and barrier with its live state and alarm."""
-    live = getattr(platform.services.get("access"), "doors", {})
+    access = platform.capabilities.get(ACCESS)
+    live = access.doors if access is not None else {}
     out = []
     for row in rows(session, AccessDoor):
         door = s.DoorOut.model_validate(row)
@@ -142,7 +143,7 @@ async def create_reader(data: s.ReaderIn, who: Config, platform: PlatformDep) ->
     return out
 
 
-async def _restart_osdp(platform: Platform, device_id: int) -> None:
+async def _restart_osdp(platform: Kernel, device_id: int) -> None:
     """(Re)connect the OSDP bus of ``device_id`` so that it polls its new PD."""
 
     def osdp_code() -> str | None:

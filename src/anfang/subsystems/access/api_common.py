@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import Principal, current_principal, get_platform, require
-from anfang.api.rbac import Perm, allowed
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm, allowed
+from anfang.kernel import Kernel
 from anfang.subsystems.access import crud
 from anfang.subsystems.access.errors import AccessError
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 
 
@@ -55,7 +55,7 @@ def rows(session: Session, model: Any) -> list[Any]:
     return list(session.scalars(select(model).order_by(model.id)))
 
 
-async def delete_row(platform: Platform, who: Principal, model: Any, ident: int, what: str) -> None:
+async def delete_row(platform: Kernel, who: Principal, model: Any, ident: int, what: str) -> None:
     """Delete one row (audited as ``access.<what>.delete``); 404 when it is not there."""
 
     def fn(session: Session) -> tuple[None, str, dict[str, Any]]:

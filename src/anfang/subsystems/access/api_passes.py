@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm, allowed
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm, allowed
+from anfang.core.writer import WriteContext
+from anfang.kernel import Kernel
 from anfang.store.models import Household, User
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import passes_service as svc
 from anfang.subsystems.access.models_passes import (
     PassCreate,
@@ -31,7 +31,7 @@ from anfang.subsystems.access.models_passes import (
 from anfang.subsystems.access.passes import MAX_TEXT
 
 router = APIRouter(tags=["visitor_passes"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Issuer = Annotated[Principal, Depends(require(Perm.PASSES_ISSUE))]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Checker = Annotated[Principal, Depends(require(Perm.EVENTS_SUBMIT))]

@@ -18,9 +18,9 @@ from prometheus_client import Counter
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from anfang.core.adapters import http_push as hp
-from anfang.core.adapters.http_push_api import _authenticate
-from anfang.store.writer import StorageUnavailable
+from anfang.core.writer import StorageUnavailable
+from anfang.ingest import http_push as hp
+from anfang.ingest.api import _authenticate
 from anfang.subsystems.access import present
 from anfang.subsystems.access.adapters import terminal_http as th
 from anfang.subsystems.access.errors import AccessError

@@ -33,13 +33,13 @@ from sqlalchemy import delete, or_, select
 
 from anfang.core.alarms import OPEN_STATES
 from anfang.core.secretbox import SecretError
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Alarm, AlarmEvent
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access.models import AccessCapture
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 PURGED = Counter("anfang_access_captures_purged_total", "Face captures deleted by retention")
@@ -66,7 +66,7 @@ class Saved:
         return f"{self.key}_t.jpg"
 
 
-def root(platform: Platform) -> Path:
+def root(platform: Kernel) -> Path:
     """Where face captures are kept (``data_dir/access/captures``)."""
     return platform.settings.data_dir / "access" / "captures"
 
@@ -95,7 +95,7 @@ def _thumbnail(image: bytes) -> bytes | None:
         return None
 
 
-def save(platform: Platform, image: bytes, now: datetime | None = None) -> Saved:
+def save(platform: Kernel, image: bytes, now: datetime | None = None) -> Saved:
     """Seal and write a capture and its thumbnail (blocking: call in a thread)."""
     day = (now or utcnow()).strftime("%Y%m%d")
     key = f"{day}/{secrets.token_hex(12)}"
@@ -108,7 +108,7 @@ def save(platform: Platform, image: bytes, now: datetime | None = None) -> Saved
     return Saved(key)
 
 
-def read(platform: Platform, name: str) -> bytes | None:
+def read(platform: Kernel, name: str) -> bytes | None:
     """The JPEG of a capture by its API name; None when malformed, purged or not opening."""
     m = _NAME_RE.fullmatch(name)
     if m is None:
@@ -136,7 +136,7 @@ def _unlink(base: Path, key: str) -> None:
             (base / f"{key}{suffix}").unlink()
 
 
-async def purge(platform: Platform, now: datetime | None = None) -> int:
+async def purge(platform: Kernel, now: datetime | None = None) -> int:
     """Delete captures older than the retention period (files, then rows); the count.
 
     A capture whose decision event or watch-list hit is attached to an open alarm is
@@ -202,7 +202,7 @@ async def purge(platform: Platform, now: datetime | None = None) -> int:
     return len(doomed)
 
 
-async def run_retention(platform: Platform, interval_s: float = PURGE_INTERVAL_S) -> None:
+async def run_retention(platform: Kernel, interval_s: float = PURGE_INTERVAL_S) -> None:
     """Purge at start and then every ``interval_s`` (a failed run is logged and retried)."""
     while True:
         try:

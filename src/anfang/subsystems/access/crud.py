@@ -9,15 +9,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anfang.core.writer import WriteContext
 from anfang.store.base import Base
 from anfang.store.models import Resident
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access.directory import TOPIC
 from anfang.subsystems.access.errors import AccessError
 from anfang.subsystems.access.models import AccessGroupMember, AccessHolder
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
@@ -38,7 +38,7 @@ def get_or_404(session: Session, model: type[M], ident: int, what: str) -> M:
 
 
 async def write(
-    platform: Platform,
+    platform: Kernel,
     actor: str,
     action: str,
     fn: Callable[[Session], tuple[T, str, dict[str, Any]]],

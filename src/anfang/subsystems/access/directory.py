@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import rules
 from anfang.subsystems.access.models import (
     AccessCredential,

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import rules
 from anfang.subsystems.access.directory import Reader
 from anfang.subsystems.access.errors import AccessError

@@ -8,18 +8,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from anfang.core.linkage import AlarmCameraLinker
-from anfang.core.site.cameras import nearest_cameras
+from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 LINKED_KINDS = frozenset({"access.door_forced", "access.duress", "face.watchlist_hit"})
 CLIP_PARAMS = {"pre_s": 10, "post_s": 20}
 CAMERAS = 2
 
 
-def make_access_linkage(platform: Platform) -> AlarmCameraLinker:
+def make_access_linkage(platform: Kernel) -> AlarmCameraLinker:
     """The component factory named in the subsystem registration."""
 
     def targets(alarm_id: str) -> tuple[str, tuple[str, ...], int | None, datetime] | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from anfang.store.writer import WriteContext
+from anfang.core.writer import WriteContext
 from anfang.subsystems.access import rules
 from anfang.subsystems.access.directory import Directory, Reader
 from anfang.subsystems.access.errors import AccessError

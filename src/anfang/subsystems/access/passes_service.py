@@ -23,11 +23,12 @@ from sqlalchemy import CursorResult, String, column, func, select, table, update
 from sqlalchemy.orm import Session
 
 from anfang.audit import keys
+from anfang.core.capabilities import Key
 from anfang.core.events import new_id
 from anfang.core.secretbox import SecretError
+from anfang.core.writer import WriteContext
 from anfang.store.base import Base, utcnow
 from anfang.store.models import Building, Device, Household, Unit
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access.models_passes import (
     PassCreate,
     PassIssued,
@@ -50,7 +51,7 @@ from anfang.subsystems.access.passes import (
 
 if TYPE_CHECKING:
     from anfang.api.deps import Principal
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 KEY_FILE = "visitor-pass-ed25519.pem"
 MAX_SPAN = timedelta(days=31)
@@ -109,14 +110,22 @@ class PassSigner:
         )
 
 
-async def signer(platform: Platform) -> PassSigner:
+PASS_SIGNER: Key[PassSigner] = Key("access.pass_signer")
+
+
+async def signer(platform: Kernel) -> PassSigner:
     """The platform's pass signer, loaded once (off the event loop)."""
-    found = platform.services.get("visitor_passes.signer")
-    if isinstance(found, PassSigner):
+    found = platform.capabilities.get(PASS_SIGNER)
+    if found is not None:
         return found
     path = platform.settings.data_dir / "keys" / KEY_FILE
     made = await asyncio.to_thread(PassSigner.load, path)
-    return cast(PassSigner, platform.services.setdefault("visitor_passes.signer", made))
+    # Two first calls may both load the key file (the same key): the first one kept wins.
+    found = platform.capabilities.get(PASS_SIGNER)
+    if found is not None:
+        return found
+    platform.capabilities.provide(PASS_SIGNER, made)
+    return made
 
 
 def _phone_purpose(pass_id: str) -> str:
@@ -178,7 +187,7 @@ def _check_doors(doors: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-async def issue(platform: Platform, who: Principal, data: PassCreate) -> PassIssued:
+async def issue(platform: Kernel, who: Principal, data: PassCreate) -> PassIssued:
     """Issue a pass for a household (a resident: their own), audited; QR text included."""
     now = utcnow().replace(microsecond=0)
     start = _whole_seconds(data.valid_from) if data.valid_from else now
@@ -280,7 +289,7 @@ def get_visible(session: Session, who: Principal, pass_id: str, staff: bool) -> 
     return row
 
 
-def open_phone(platform: Platform, row: VisitorPass) -> str | None:
+def open_phone(platform: Kernel, row: VisitorPass) -> str | None:
     """The visitor's phone, unsealed (staff views only)."""
     if row.phone_sealed is None:
         return None
@@ -292,7 +301,7 @@ def open_phone(platform: Platform, row: VisitorPass) -> str | None:
 
 
 async def revoke(
-    platform: Platform, who: Principal, pass_id: str, staff: bool, reason: str | None = None
+    platform: Kernel, who: Principal, pass_id: str, staff: bool, reason: str | None = None
 ) -> PassOut:
     """Revoke a pass (a resident: only their household's), audited with the reason given;
     idempotent."""
@@ -331,7 +340,7 @@ def _deny(
     return PassDecision(False, reason, pass_id, holder)
 
 
-async def check_pass(platform: Platform, qr_text: str, door_code: str) -> PassDecision:
+async def check_pass(platform: Kernel, qr_text: str, door_code: str) -> PassDecision:
     """Check a pass shown at ``door_code`` and consume one use when it opens.
 
     Signature, window (± ``MAX_SKEW``), door, revocation and remaining uses; the use is

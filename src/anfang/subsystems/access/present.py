@@ -4,13 +4,13 @@ capture, then record the decision through :class:`AccessService.present`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from anfang.face.service import FACE
 from anfang.subsystems.access import captures, rules
+from anfang.subsystems.access.passes_service import check_pass
 from anfang.subsystems.access.service import AccessService, Capture, Outcome
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,8 @@ async def present_face(
             device_code, reader, "face", "", decided=rules.Decision(False, "liveness_failed"),
             extra=extra, media=media, capture=cap,
         )  # fmt: skip
-    face = svc.platform.services.get("face")
-    identify = getattr(face, "identify", None)
-    if identify is None:
+    face = svc.platform.capabilities.get(FACE)
+    if face is None:
         denied = rules.Decision(False, "face_unavailable")
         return await svc.present(
             device_code,
@@ -84,7 +83,7 @@ async def present_face(
     door = _door_of(svc, device_code, reader)
     unit_door = door is not None and (door.unit_id is not None or door.kind == "door")
     try:
-        result = await identify(
+        result = await face.identify(
             image,
             source=device_code,
             door=door.code if door else None,
@@ -138,22 +137,13 @@ async def present_qr(
 ) -> Outcome:
     """Verify a visitor QR code through the passes module (which consumes one use)."""
     door = _door_of(svc, device_code, reader)
-    check = None
-    with contextlib.suppress(ImportError):
-        check = getattr(
-            importlib.import_module("anfang.subsystems.access.passes_service"), "check_pass", None
-        )
-    if door is None or check is None:
-        reason = "unknown_reader" if door is None else "qr_unavailable"
+    if door is None:
         return await svc.present(
-            device_code, reader, "qr", "", decided=rules.Decision(False, reason)
+            device_code, reader, "qr", "", decided=rules.Decision(False, "unknown_reader")
         )
-    result = await check(svc.platform, text, door.code)
-    granted = bool(getattr(result, "granted", False))
-    holder = getattr(result, "holder", None)
-    extra = {
-        "pass_id": getattr(result, "pass_id", None),
-        "pass_reason": getattr(result, "reason", ""),
-    }
+    result = await check_pass(svc.platform, text, door.code)
+    granted = result.granted
+    holder = result.holder
+    extra = {"pass_id": result.pass_id, "pass_reason": result.reason}
     decided = rules.Decision(granted, "ok" if granted else "qr_refused", holder_name=holder)
     return await svc.present(device_code, reader, "qr", "", decided=decided, extra=extra)

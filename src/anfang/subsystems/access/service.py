@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 from prometheus_client import Counter
 from sqlalchemy import select
 
+from anfang.core.capabilities import Key
 from anfang.core.events import Event
 from anfang.core.secretbox import load_or_create_key
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.access import captures, passback, rules
 from anfang.subsystems.access.directory import Directory, Reader
 from anfang.subsystems.access.doors import DoorMonitor, DoorState, load_door_states
@@ -38,7 +39,7 @@ from anfang.subsystems.access.models import (
 )
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
     from anfang.subsystems.access.osdp_link import OsdpLink
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class Outcome:
 class AccessService:
     """The access-control component (also ``platform.services["access"]``)."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Kernel) -> None:
         self.platform = platform
         self.directory = Directory(ZoneInfo(platform.settings.site_timezone))
         self.monitor = DoorMonitor(self)
@@ -309,17 +310,20 @@ class AccessService:
         )
 
 
-def get_service(platform: Platform) -> AccessService:
+ACCESS: Key[AccessService] = Key("access")
+
+
+def get_service(platform: Kernel) -> AccessService:
     """The running access service; raises when the component is not there."""
-    svc = platform.services.get("access")
-    if not isinstance(svc, AccessService):
+    svc = platform.capabilities.get(ACCESS)
+    if svc is None:
         raise AccessError("access control is not running", 503)
     return svc
 
 
-def make_access(platform: Platform) -> AccessService:
+def make_access(platform: Kernel) -> AccessService:
     """Component factory: the access service, registered as a writer hook and a service."""
     svc = AccessService(platform)
     platform.writer.hooks.append(svc.directory)
-    platform.services["access"] = svc
+    platform.capabilities.provide(ACCESS, svc)
     return svc

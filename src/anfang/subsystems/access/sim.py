@@ -27,7 +27,7 @@ from anfang.store.models import Device
 from anfang.subsystems.access import sim_setup
 
 if TYPE_CHECKING:
-    from anfang.sim.context import DemoContext
+    from anfang.subsystems import SimContext
 
 log = logging.getLogger(__name__)
 BASE = "/api/v1/access/terminal"
@@ -52,7 +52,7 @@ class Terminal:
 class DemoTerminals:
     """All simulated access terminals of the demo community."""
 
-    def __init__(self, ctx: DemoContext) -> None:
+    def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.rng = random.Random(5)
         self.terminals: list[Terminal] = []
@@ -93,7 +93,7 @@ class DemoTerminals:
 
     async def _setup(self, client: httpx.AsyncClient) -> None:
         ctx = self.ctx
-        token = await sim_setup.installer_token(ctx.platform, client, ctx.work_dir)
+        token = await sim_setup.installer_token(ctx.kernel, client, ctx.work_dir)
         client.headers["Authorization"] = f"Bearer {token}"
         devices = [d for d in ctx.community.devices if d.get("subsystem") == "access"]
         await sim_setup.configure(client, devices)
@@ -116,7 +116,7 @@ class DemoTerminals:
 
     def _secrets(self, codes: list[str]) -> dict[str, str]:
         # The secret each terminal was provisioned with (configuration, not traffic).
-        with self.ctx.platform.read_session() as s:
+        with self.ctx.kernel.read_session() as s:
             rows = s.execute(select(Device.code, Device.secret).where(Device.code.in_(codes)))
             return {c: sec for c, sec in rows if sec}
 
@@ -201,6 +201,6 @@ class DemoTerminals:
             await asyncio.sleep(POLL_S)
 
 
-def make_demo_terminals(ctx: DemoContext) -> DemoTerminals:
+def make_demo_terminals(ctx: SimContext) -> DemoTerminals:
     """Sim factory: the demo's access terminals."""
     return DemoTerminals(ctx)

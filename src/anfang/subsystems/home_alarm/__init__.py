@@ -4,7 +4,7 @@ from anfang.core import kinds
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
+SUBSYSTEM = register(
     Subsystem(
         "home_alarm",
         "家居联网报警",
@@ -12,6 +12,8 @@ register(
         models=("anfang.subsystems.home_alarm.models",),
         api=("anfang.subsystems.home_alarm.api",),
         components=("anfang.subsystems.home_alarm.component:make",),
+        sims=("anfang.subsystems.home_alarm.sim:make_demo_panels",),
+        order=50,
     ),
     [
         ("home_alarm.panic", S.CRITICAL, "紧急求助", "Panic"),

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm
+from anfang.kernel import Kernel
 from anfang.subsystems.home_alarm import partitions as parts
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.models import (
@@ -26,7 +26,7 @@ from anfang.subsystems.home_alarm.models import (
 )
 
 router = APIRouter(tags=["home_alarm"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
 Handler = Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))]

@@ -1,8 +1,9 @@
 """The home-alarm component: receivers, sealed keys, arm state and account supervision.
 
-It runs the SIA DC-09 receiver (``platform.sia``, unless ``ANFANG_SIA_ENABLED=false``) and
-the zigbee2mqtt adapter (``platform.mqtt``, when ``ANFANG_MQTT_HOST`` is set), gives the
-account directory its secrets box, adds the :class:`HomeAlarmState` writer hook, seals
+It runs the SIA DC-09 receiver (the capability :data:`SIA_RECEIVER`, unless
+``ANFANG_SIA_ENABLED=false``) and the zigbee2mqtt adapter (:data:`MQTT_ADAPTER`, when
+``ANFANG_MQTT_HOST`` is set), keeps the account directory (:data:`ACCOUNTS`), adds the
+:class:`HomeAlarmState` writer hook, seals
 plain keys left from before migration 0003, seeds the communication-failure alarm
 definition and runs the supervision check.
 """
@@ -17,16 +18,24 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from anfang.core import kinds
+from anfang.core.capabilities import INTRUSION_HOOK, Key
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.models import AlarmDefinition
-from anfang.store.writer import WriteContext
-from anfang.subsystems.home_alarm.service import seal_legacy_keys
+from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
+from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
+from anfang.subsystems.home_alarm.service import AccountDirectory, seal_legacy_keys
 from anfang.subsystems.home_alarm.state import HomeAlarmState
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
+
+ACCOUNTS: Key[AccountDirectory] = Key("home_alarm.accounts")
+HOME_ALARM_STATE: Key[HomeAlarmState] = Key("home_alarm.state")
+SIA_RECEIVER: Key[SiaReceiver] = Key("home_alarm.sia_receiver")
+MQTT_ADAPTER: Key[MqttZ2MAdapter] = Key("home_alarm.mqtt_z2m")
 
 COMM_FAIL_KINDS = ["home_alarm.comm_fail", "perimeter.comm_fail"]
 COMM_FAIL_DEFINITION = {
@@ -41,15 +50,17 @@ COMM_FAIL_DEFINITION = {
 class HomeAlarmComponent:
     """Runs the supervision of alarm accounts; see the module docstring."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Kernel) -> None:
         self.platform = platform
-        platform.alarm_accounts.box = platform.secrets
-        self.state = HomeAlarmState(platform.alarm_accounts, platform.alarms.skip_alarm)
+        self.accounts = AccountDirectory(platform.secrets)
+        self.state = HomeAlarmState(self.accounts, platform.alarms.skip_alarm)
         hooks = platform.writer.hooks
         # Before the perimeter hook: it decides on intrusions by the zone mapped here.
-        per = platform.services.get("perimeter")
-        hooks.insert(hooks.index(per) if per in hooks else len(hooks), self.state)
-        platform.services["home_alarm"] = self.state
+        per = platform.capabilities.get(INTRUSION_HOOK)
+        at = hooks.index(per) if per is not None and per in hooks else len(hooks)
+        hooks[at:at] = [self.accounts, self.state]
+        platform.capabilities.provide(ACCOUNTS, self.accounts)
+        platform.capabilities.provide(HOME_ALARM_STATE, self.state)
         self.interval = platform.settings.supervision_interval_seconds
         self._task: asyncio.Task[None] | None = None
 
@@ -81,26 +92,23 @@ class HomeAlarmComponent:
         settings = self.platform.settings
         if not settings.mqtt_host:
             return
-        from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
-
-        self.platform.mqtt = MqttZ2MAdapter(
+        mqtt = MqttZ2MAdapter(
             self.platform,
             settings.mqtt_host,
             settings.mqtt_port,
             settings.mqtt_base_topic,
             settings.mqtt_client_id,
         )
-        await self.platform.mqtt.start()
+        self.platform.capabilities.provide(MQTT_ADAPTER, mqtt)
+        await mqtt.start()
 
     async def _start_sia(self) -> None:
-        from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
-
         host, port = self.platform.settings.sia_host, self.platform.settings.sia_port
         sia = SiaReceiver(
             self.platform,
             host,
             port,
-            directory=self.platform.alarm_accounts,
+            directory=self.accounts,
             front=self.platform.settings.sia_front_process,
         )
         try:
@@ -110,13 +118,15 @@ class HomeAlarmComponent:
                 f"cannot listen for SIA DC-09 on {host}:{port} ({exc.strerror}); "
                 "set ANFANG_SIA_PORT to a free port or ANFANG_SIA_ENABLED=false"
             ) from exc
-        self.platform.sia = sia
+        self.platform.capabilities.provide(SIA_RECEIVER, sia)
 
     async def _stop_receivers(self) -> None:
-        sia, self.platform.sia = self.platform.sia, None
+        caps = self.platform.capabilities
+        sia, mqtt = caps.get(SIA_RECEIVER), caps.get(MQTT_ADAPTER)
+        caps.withdraw(SIA_RECEIVER)
+        caps.withdraw(MQTT_ADAPTER)
         if sia is not None:
             await sia.stop()
-        mqtt, self.platform.mqtt = self.platform.mqtt, None
         if mqtt is not None:
             await mqtt.stop()
 
@@ -143,6 +153,6 @@ class HomeAlarmComponent:
                 log.warning("alarm-account supervision failed", exc_info=True)
 
 
-def make(platform: Platform) -> HomeAlarmComponent:
+def make(platform: Kernel) -> HomeAlarmComponent:
     """The component factory named in the subsystem registration."""
     return HomeAlarmComponent(platform)

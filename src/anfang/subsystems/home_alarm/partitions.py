@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Zone
-from anfang.store.writer import WriteContext
 from anfang.subsystems.home_alarm.models import (
     AlarmAccount,
     AlarmPartition,

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from anfang.audit.log import AuditLog
 from anfang.core.events import Event
 from anfang.core.secretbox import SecretBox, SecretError
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import Household, Site
-from anfang.store.writer import WriteContext, Writer
 from anfang.subsystems.home_alarm.models import (
     AccountCreate,
     AccountOut,

@@ -21,8 +21,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.home_alarm.models import AlarmAccount, AlarmPartition, AlarmZone, norm_number
 from anfang.subsystems.home_alarm.service import AccountDirectory
 

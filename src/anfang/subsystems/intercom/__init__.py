@@ -3,7 +3,7 @@
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
+SUBSYSTEM = register(
     Subsystem(
         "intercom",
         "楼寓对讲",
@@ -12,6 +12,7 @@ register(
         api=("anfang.subsystems.intercom.api",),
         components=("anfang.subsystems.intercom.service:make_intercom",),
         sims=("anfang.subsystems.intercom.sim:make_demo_intercom",),
+        order=40,
     ),
     [
         ("intercom.call", S.INFO, "访客呼叫", "Visitor call"),

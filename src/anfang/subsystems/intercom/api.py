@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm
+from anfang.kernel import Kernel
 from anfang.subsystems.intercom import store
 from anfang.subsystems.intercom.models import (
     CallOut,
@@ -20,17 +20,17 @@ from anfang.subsystems.intercom.models import (
     RegistrationOut,
     UnlockRequest,
 )
-from anfang.subsystems.intercom.service import IntercomError, IntercomService
+from anfang.subsystems.intercom.service import INTERCOM, IntercomError, IntercomService
 
 router = APIRouter(tags=["intercom"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.INTERCOM_READ))]
 Unlocker = Annotated[Principal, Depends(require(Perm.INTERCOM_UNLOCK))]
 
 
-def _service(platform: Platform) -> IntercomService:
-    svc = platform.services.get("intercom")
-    if not isinstance(svc, IntercomService) or not svc.listening:
+def _service(platform: Kernel) -> IntercomService:
+    svc = platform.capabilities.get(INTERCOM)
+    if svc is None or not svc.listening:
         raise HTTPException(503, "the intercom SIP service is not running")
     return svc
 
@@ -82,8 +82,8 @@ async def call_snapshot(
 @router.get("/intercom/status", response_model=IntercomStatus)
 def status(_: Reader, platform: PlatformDep) -> IntercomStatus:
     """Whether the SIP service listens, and on which UDP port (503 when switched off)."""
-    svc = platform.services.get("intercom")
-    if not isinstance(svc, IntercomService):
+    svc = platform.capabilities.get(INTERCOM)
+    if svc is None:
         raise HTTPException(503, "the intercom is switched off (ANFANG_INTERCOM_ENABLED)")
     now = time.monotonic()
     host, port = svc.endpoint.local

@@ -22,7 +22,7 @@ from anfang.subsystems.intercom.adapters.sip_udp import Addr, SipEndpoint
 from anfang.subsystems.intercom.config import IntercomSettings
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 CALLS = Counter("anfang_intercom_calls_total", "Intercom calls by outcome", ["outcome"])
@@ -70,7 +70,7 @@ class Call:
 class CallFlow(ABC):
     """Calls between door stations and monitors; the service adds registration on top."""
 
-    platform: Platform
+    platform: Kernel
     settings: IntercomSettings
     endpoint: SipEndpoint
     bindings: dict[str, Binding]

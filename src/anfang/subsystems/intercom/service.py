@@ -16,7 +16,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from anfang.store.writer import WriteContext
+from anfang.core.capabilities import Key
+from anfang.core.writer import WriteContext
 from anfang.subsystems.intercom import store
 from anfang.subsystems.intercom.adapters import sip
 from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest
@@ -26,7 +27,7 @@ from anfang.subsystems.intercom.calls import Binding, Call, CallFlow
 from anfang.subsystems.intercom.config import IntercomSettings
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 __all__ = ["IntercomError", "IntercomService", "IntercomSettings", "make_intercom"]
@@ -44,7 +45,7 @@ class IntercomError(Exception):
 class IntercomService(CallFlow):
     """The intercom's SIP side and call log (a platform component)."""
 
-    def __init__(self, platform: Platform, settings: IntercomSettings) -> None:
+    def __init__(self, platform: Kernel, settings: IntercomSettings) -> None:
         self.platform = platform
         self.settings = settings
         self.endpoint = SipEndpoint(self._on_request)
@@ -169,7 +170,10 @@ class IntercomService(CallFlow):
         await store.mark_unlocked(self.platform, call_id, station, actor, reason)
 
 
-def make_intercom(platform: Platform) -> IntercomService | None:
+INTERCOM: Key[IntercomService] = Key("intercom")
+
+
+def make_intercom(platform: Kernel) -> IntercomService | None:
     """The component factory: the intercom service, unless ``ANFANG_INTERCOM_ENABLED=false``."""
     s = platform.settings
     settings = IntercomSettings(
@@ -182,5 +186,5 @@ def make_intercom(platform: Platform) -> IntercomService | None:
     if not settings.enabled:
         return None
     service = IntercomService(platform, settings)
-    platform.services["intercom"] = service
+    platform.capabilities.provide(INTERCOM, service)
     return service

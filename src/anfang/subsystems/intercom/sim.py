@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from anfang.core.writer import WriteContext
 from anfang.store.models import Building, Device, Household, Unit
-from anfang.store.writer import WriteContext
+from anfang.subsystems.intercom.service import INTERCOM
 from anfang.subsystems.intercom.sim_devices import (
     Choice,
     SimulatedDoorStation,
@@ -24,7 +25,7 @@ from anfang.subsystems.intercom.sim_devices import (
 )
 
 if TYPE_CHECKING:
-    from anfang.sim.context import DemoContext
+    from anfang.subsystems import SimContext
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +34,19 @@ log = logging.getLogger(__name__)
 class DemoIntercom:
     """The demo's door stations and monitors, and visitors calling now and then."""
 
-    ctx: DemoContext
+    ctx: SimContext
     doors: list[tuple[SimulatedDoorStation, list[str]]] = field(default_factory=list)
     monitors: list[SimulatedMonitor] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Seed the devices (as an installer would), register them, start the visitors."""
-        from anfang.subsystems.intercom.service import IntercomService
-
-        svc = self.ctx.platform.services["intercom"]
-        assert isinstance(svc, IntercomService)
+        svc = self.ctx.kernel.capabilities.require(INTERCOM)
         if not svc.listening:
             log.warning("demo intercom: anfang's SIP service is not listening; no intercom")
             return
         server = svc.endpoint.local
-        plan = await self.ctx.platform.writer.run(_seed_devices)
+        plan = await self.ctx.kernel.writer.run(_seed_devices)
         rng = random.Random(11)
 
         def choose() -> Choice:
@@ -157,10 +155,8 @@ def _seed_devices(ctx: WriteContext, units: int = 6, homes: int = 3) -> _Plan:
     return plan
 
 
-def make_demo_intercom(ctx: DemoContext) -> DemoIntercom | None:
+def make_demo_intercom(ctx: SimContext) -> DemoIntercom | None:
     """The demo's intercom devices, when the platform's intercom is listening."""
-    from anfang.subsystems.intercom.service import IntercomService
-
-    if not isinstance(ctx.platform.services.get("intercom"), IntercomService):
+    if INTERCOM not in ctx.kernel.capabilities:
         return None
     return DemoIntercom(ctx)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Building, Device, Household, Unit
-from anfang.store.writer import WriteContext
 from anfang.subsystems.intercom.models import CallOut, IntercomCall
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 KINDS = ("door_station", "indoor_monitor")
@@ -36,7 +36,7 @@ class Station:
     secret: str = field(default="", repr=False)  # the digest password; empty: none asked
 
 
-def load_station(platform: Platform, code: str) -> Station | None:
+def load_station(platform: Kernel, code: str) -> Station | None:
     """The enabled intercom device ``code`` (blocking), or None."""
     with platform.read_session() as s:
         d = s.scalar(
@@ -54,7 +54,7 @@ def load_station(platform: Platform, code: str) -> Station | None:
         return Station(d.code, d.type, d.site_id, d.unit_id, household, d.secret or "")
 
 
-def find_household(platform: Platform, station: Station, dialed: str) -> int | None:
+def find_household(platform: Kernel, station: Station, dialed: str) -> int | None:
     """The household a door station dialled (blocking): a room of its unit, or
     ``<building>-<unit>-<room>`` of its site."""
     if not dialed or len(dialed) > 64:
@@ -87,7 +87,7 @@ def _event(kind: str, station: str, payload: dict[str, Any]) -> Event:
 
 
 async def start_call(
-    platform: Platform,
+    platform: Kernel,
     call_id: str,
     sip_call_id: str,
     station: Station,
@@ -119,7 +119,7 @@ async def start_call(
 
 
 async def log_unreached(
-    platform: Platform, station: Station, dialed: str, household: int, sip_call_id: str
+    platform: Kernel, station: Station, dialed: str, household: int, sip_call_id: str
 ) -> None:
     """Log a call no monitor could take (none registered) and emit ``intercom.missed``."""
     call_id = Event.create("intercom.missed", station.code).id
@@ -147,7 +147,7 @@ async def log_unreached(
 
 
 async def update_call(
-    platform: Platform, call_id: str, *, kind: str | None = None, **fields: Any
+    platform: Kernel, call_id: str, *, kind: str | None = None, **fields: Any
 ) -> None:
     """Change a logged call; emit ``kind`` (``intercom.denied``…) when given."""
 
@@ -167,7 +167,7 @@ async def update_call(
 
 
 async def mark_unlocked(
-    platform: Platform, call_id: str | None, station: str, by: str, reason: str | None
+    platform: Kernel, call_id: str | None, station: str, by: str, reason: str | None
 ) -> None:
     """Record that ``station`` opened (for a call, or on an operator's order)."""
 
@@ -187,7 +187,7 @@ async def mark_unlocked(
     await platform.writer.run(job)
 
 
-async def close_interrupted(platform: Platform) -> int:
+async def close_interrupted(platform: Kernel) -> int:
     """End the calls a stop or crash left open (``interrupted``); returns how many."""
 
     def job(ctx: WriteContext) -> int:
@@ -208,14 +208,14 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-async def save_snapshot(platform: Platform, call_id: str, jpeg: bytes) -> None:
+async def save_snapshot(platform: Kernel, call_id: str, jpeg: bytes) -> None:
     """Store the visitor's JPEG under the data dir and point the call at it."""
     rel = SNAPSHOT_DIR / utcnow().strftime("%Y%m%d") / f"{call_id}.jpg"
     await asyncio.to_thread(_write, platform.settings.data_dir / rel, jpeg)
     await update_call(platform, call_id, snapshot_path=rel.as_posix(), snapshot_bytes=len(jpeg))
 
 
-def read_snapshot(platform: Platform, row: IntercomCall) -> bytes | None:
+def read_snapshot(platform: Kernel, row: IntercomCall) -> bytes | None:
     """The call's JPEG (blocking), or None when there is none or it is gone."""
     if not row.snapshot_path:
         return None

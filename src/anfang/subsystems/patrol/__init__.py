@@ -3,8 +3,8 @@
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
-    Subsystem("patrol", "电子巡查", "Guard tour"),
+SUBSYSTEM = register(
+    Subsystem("patrol", "电子巡查", "Guard tour", order=60),
     [
         ("patrol.checkpoint", S.INFO, "巡更打卡", "Checkpoint visited"),
         ("patrol.missed", S.MEDIUM, "巡更漏检", "Checkpoint missed"),

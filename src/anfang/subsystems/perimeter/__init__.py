@@ -4,7 +4,7 @@ from anfang.core import kinds
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
+SUBSYSTEM = register(
     Subsystem(
         "perimeter",
         "周界入侵报警",
@@ -12,6 +12,7 @@ register(
         models=("anfang.subsystems.perimeter.models",),
         api=("anfang.subsystems.perimeter.api",),
         components=("anfang.subsystems.perimeter.component:make",),
+        order=10,
     ),
     [
         ("perimeter.intrusion", S.CRITICAL, "周界入侵", "Perimeter intrusion"),

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
-from anfang.core.platform import Platform
-from anfang.core.site.cameras import nearest_cameras
+from anfang.auth.rbac import Perm
+from anfang.kernel import Kernel
+from anfang.site.cameras import nearest_cameras
 from anfang.subsystems.perimeter import service as svc
 from anfang.subsystems.perimeter.models import (
     BypassIn,
@@ -19,18 +19,18 @@ from anfang.subsystems.perimeter.models import (
     ScheduleIn,
     ZoneStateOut,
 )
-from anfang.subsystems.perimeter.state import PerimeterState
+from anfang.subsystems.perimeter.state import PERIMETER_STATE, PerimeterState
 
 router = APIRouter(tags=["perimeter"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Handler = Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))]
 Configurer = Annotated[Principal, Depends(require(Perm.ALARM_DEFS_WRITE))]
 
 
-def _state(platform: Platform) -> PerimeterState:
-    state = platform.services.get("perimeter")
-    if not isinstance(state, PerimeterState):
+def _state(platform: Kernel) -> PerimeterState:
+    state = platform.capabilities.get(PERIMETER_STATE)
+    if state is None:
         raise HTTPException(503, "the perimeter subsystem is not running")
     return state
 

@@ -15,14 +15,15 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from anfang.core.capabilities import INTRUSION_HOOK
 from anfang.core.linkage import AlarmCameraLinker
-from anfang.core.site.cameras import nearest_cameras
+from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
 from anfang.subsystems.perimeter.models import PerimeterZoneConfig
-from anfang.subsystems.perimeter.state import PerimeterState
+from anfang.subsystems.perimeter.state import PERIMETER_STATE, PerimeterState
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,14 @@ CLIP_PARAMS = {"pre_s": 10, "post_s": 20}
 class PerimeterComponent:
     """Keeps zone state, ends bypasses on time and links alarms to cameras."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Kernel) -> None:
         self.platform = platform
         self.state = PerimeterState(
             platform.alarms.skip_alarm, platform.settings.site_timezone, platform.audit
         )
         platform.writer.hooks.append(self.state)
-        platform.services["perimeter"] = self.state
+        platform.capabilities.provide(PERIMETER_STATE, self.state)
+        platform.capabilities.provide(INTRUSION_HOOK, self.state)
         self.interval = platform.settings.supervision_interval_seconds
         self.linker = AlarmCameraLinker(
             platform.bus, platform.linkage, LINKED_KINDS, self._targets, CLIP_PARAMS, "perimeter"
@@ -85,6 +87,6 @@ class PerimeterComponent:
             return alarm.first_event_id, tuple(cams), alarm.site_id, alarm.created_at
 
 
-def make(platform: Platform) -> PerimeterComponent:
+def make(platform: Kernel) -> PerimeterComponent:
     """The component factory named in the subsystem registration."""
     return PerimeterComponent(platform)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
 from anfang.core.alarms import schedule_active
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import Zone
-from anfang.store.writer import WriteContext, Writer
 from anfang.subsystems.perimeter.models import (
     BypassIn,
     PerimeterZoneConfig,

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
 from anfang.core.alarms import schedule_active
+from anfang.core.capabilities import Key
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Zone
-from anfang.store.writer import WriteContext
 from anfang.subsystems.perimeter.models import PerimeterZoneConfig
 
 TOPIC = "perimeter_zones"
@@ -122,3 +123,6 @@ def zone_event(kind: str, zone: Zone, payload: dict[str, Any]) -> Event:
     ev = Event.create(kind, zone.code[:64], payload={"zone_code": zone.code, **payload})
     ev.zone_id, ev.site_id = zone.id, zone.site_id
     return ev
+
+
+PERIMETER_STATE: Key[PerimeterState] = Key("perimeter.state")

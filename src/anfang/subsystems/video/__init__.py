@@ -3,7 +3,7 @@
 from anfang.core.kinds import Severity as S
 from anfang.subsystems import Subsystem, register
 
-register(
+SUBSYSTEM = register(
     Subsystem(
         "video",
         "视频安防监控",
@@ -15,6 +15,7 @@ register(
             "anfang.subsystems.video.media:make_media",
         ),
         sims=("anfang.subsystems.video.sim:make_demo_cameras",),
+        order=20,
     ),
     [
         ("video.loss", S.HIGH, "视频丢失", "Video loss"),

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import AwareDatetime
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.rbac import Perm
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm
+from anfang.kernel import Kernel
 from anfang.subsystems.video import service as svc
+from anfang.subsystems.video.recorder import RECORDER
 from anfang.subsystems.video.schemas import (
     CameraCreate,
     CameraOut,
@@ -28,7 +29,7 @@ from anfang.subsystems.video.schemas import (
 )
 
 router = APIRouter(prefix="/video", tags=["video"])
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
 
@@ -75,7 +76,7 @@ def camera_status(
     camera_id: int, _: Reader, session: SessionDep, platform: PlatformDep
 ) -> CameraStatus:
     """Recording state, last segment and recent gaps."""
-    rec: Any = platform.services.get("video.recorder")
+    rec = platform.capabilities.get(RECORDER)
     live = rec.status(camera_id) if rec is not None else None
     with _http_errors():
         return svc.camera_status(session, camera_id, live)

@@ -22,14 +22,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from anfang.api.deps import Principal, get_platform, require
-from anfang.api.rbac import Perm, allowed
-from anfang.core.platform import Platform
+from anfang.auth.rbac import Perm, allowed
+from anfang.kernel import Kernel
 from anfang.store.models import Device
 from anfang.subsystems.video import export as ex
 from anfang.subsystems.video.adapters import onvif
 from anfang.subsystems.video.adapters import ws_discovery as wsd
 from anfang.subsystems.video.live import LIVE_LATENCY
-from anfang.subsystems.video.media import SERVICE, MediaService
+from anfang.subsystems.video.media import MEDIA, MediaService
 from anfang.subsystems.video.models import AlarmMedia, Camera, Export
 from anfang.subsystems.video.playback import (
     MediaError,
@@ -49,12 +49,12 @@ router = APIRouter(prefix="/video", tags=["video"])
 REJECTED = Counter("anfang_video_media_rejected_total", "Video media requests refused", ["why"])
 Viewer = Annotated[Principal, Depends(require(Perm.VIDEO_VIEW))]
 Exporter = Annotated[Principal, Depends(require(Perm.VIDEO_EXPORT))]
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 
 
-def _svc(platform: Platform) -> MediaService:
-    svc = platform.services.get(SERVICE)
-    if not isinstance(svc, MediaService):
+def _svc(platform: Kernel) -> MediaService:
+    svc = platform.capabilities.get(MEDIA)
+    if svc is None:
         raise HTTPException(503, "the video media component is not running")
     return svc
 
@@ -272,18 +272,16 @@ async def media_file(media_id: int, _: Viewer, platform: PlatformDep) -> FileRes
 async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -> None:
     """Fragmented MP4 of a camera: a JSON ``init`` message with the MSE type, then binary
     fragments (one per frame, the first one of each session an init segment)."""
-    platform: Platform = ws.app.state.platform
+    platform: Kernel = ws.app.state.platform
     who = await platform.users.authenticate_token(token) if token else None
     await ws.accept()
     if who is None or not allowed(who.role, Perm.VIDEO_VIEW):
         REJECTED.labels("live-auth").inc()
         await ws.close(code=1008, reason="invalid token or role may not view video")
         return
-    svc = platform.services.get(SERVICE)
-    cam = (
-        await svc.read(lambda s: camera_by_code(s, code)) if isinstance(svc, MediaService) else None
-    )
-    if cam is None or not isinstance(svc, MediaService):
+    svc = platform.capabilities.get(MEDIA)
+    cam = await svc.read(lambda s: camera_by_code(s, code)) if svc is not None else None
+    if cam is None or svc is None:
         await ws.close(code=1008, reason=f"no camera {code!r}")
         return
     url = svc.stream_url(cam, code, main=stream == "main")

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
-from anfang.store.writer import WriteContext
+from anfang.core.writer import WriteContext
 from anfang.subsystems.video.models import Camera, Export
 from anfang.subsystems.video.playback import MediaError, resolve
 from anfang.subsystems.video.store import segments_between
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def export_json(e: Export, camera: str) -> dict[str, Any]:
 
 
 async def request_export(
-    platform: Platform,
+    platform: Kernel,
     actor: str,
     camera: Camera,
     code: str,
@@ -210,7 +210,7 @@ async def request_export(
 
 
 async def run_export(
-    platform: Platform, root: Path, export_id: int, camera: Camera, code: str
+    platform: Kernel, root: Path, export_id: int, camera: Camera, code: str
 ) -> None:
     """Cut the export in a worker thread, then store its digest (row + audit) or its error."""
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video.models import Camera, Gap, Segment
 
 

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from anfang.core.capabilities import Key
 from anfang.core.events import Event
 from anfang.core.linkage import LinkageRequest
+from anfang.core.writer import WriteContext
 from anfang.store.models import Device
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video.adapters.rtsp import with_credentials
 from anfang.subsystems.video.export import Source, export_range, sha256_file
 from anfang.subsystems.video.health import HealthSupervisor
@@ -32,24 +33,23 @@ from anfang.subsystems.video.service import password_purpose
 from anfang.subsystems.video.store import camera_by_code, segments_between, storage_root
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
-SERVICE = "video.media"
 RESCAN_S = 30.0
 
 
-def make_media(platform: Platform) -> MediaService:
+def make_media(platform: Kernel) -> MediaService:
     """The component (always on: it only acts when asked or when cameras are analysed)."""
     svc = MediaService(platform)
-    platform.services[SERVICE] = svc
+    platform.capabilities.provide(MEDIA, svc)
     return svc
 
 
 class MediaService:
     """What the video viewing API and the linkage handlers share."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Kernel) -> None:
         self.platform = platform
         self.root = storage_root(platform.settings)
         self.sessions = Sessions()
@@ -283,3 +283,6 @@ def _fail_interrupted_exports(ctx: WriteContext) -> None:
     # An export running when the process stopped will not finish: say so on its row.
     for row in ctx.session.scalars(select(Export).where(Export.state == "running")):
         row.state, row.error = "failed", "interrupted by a restart; export again"
+
+
+MEDIA: Key[MediaService] = Key("video.media")

@@ -23,7 +23,7 @@ from anfang.subsystems.video import index
 from anfang.subsystems.video.models import Camera, Segment
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _scan(root: Path, camera_ids: set[int]) -> tuple[list[Path], list[str], list
     return parts, files, stale
 
 
-def _unindexed(platform: Platform, root: Path) -> tuple[int, list[str], list[Path]]:
+def _unindexed(platform: Kernel, root: Path) -> tuple[int, list[str], list[Path]]:
     """Remove ``.part`` files; the complete files the index lacks; unknown cameras' folders."""
     with platform.read_session() as s:
         camera_ids = set(s.scalars(select(Camera.id)))
@@ -112,7 +112,7 @@ def _describe(root: Path, rel: str) -> dict[str, Any] | None:
     }
 
 
-async def cleanup_orphans(platform: Platform, root: Path) -> dict[str, int]:
+async def cleanup_orphans(platform: Kernel, root: Path) -> dict[str, int]:
     """Delete ``.part`` files, index unindexed segments, report unknown cameras' folders."""
     parts, files, stale = await asyncio.to_thread(_unindexed, platform, root)
     for d in stale:

@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import Counter, Gauge
 from sqlalchemy.orm import Session
 
+from anfang.core.capabilities import Key
 from anfang.core.events import Event
 from anfang.core.secretbox import SecretError
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video import index
 from anfang.subsystems.video.retention import RetentionSweeper
 from anfang.subsystems.video.store import storage_root
 from anfang.subsystems.video.workers import WorkerPool
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,15 @@ class CamStatus:
     last_segment_end: datetime | None = None
 
 
-def make_recorder(platform: Platform) -> Recorder | None:
+RECORDER: Key[Recorder] = Key("video.recorder")
+
+
+def make_recorder(platform: Kernel) -> Recorder | None:
     """The recorder, when ``video_recording`` is on."""
     if not platform.settings.video_recording:
         return None
     rec = Recorder(platform)
-    platform.services["video.recorder"] = rec
+    platform.capabilities.provide(RECORDER, rec)
     platform.writer.hooks.append(rec)
     return rec
 
@@ -74,7 +78,7 @@ def make_recorder(platform: Platform) -> Recorder | None:
 class Recorder:
     """Spawns the recording workers, hands them cameras, and turns reports into records."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Kernel) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.root = storage_root(platform.settings)

@@ -24,13 +24,13 @@ from prometheus_client import Counter
 from sqlalchemy import delete, func, or_, select
 
 from anfang.core.events import Event
+from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
-from anfang.store.writer import WriteContext
 from anfang.subsystems.video.models import Camera, EvidenceHold, Segment
 from anfang.subsystems.video.orphans import cleanup_orphans
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class _Hold:
 class RetentionSweeper:
     """Runs retention sweeps for the recorder (periodically, and at once on a full disk)."""
 
-    def __init__(self, platform: Platform, root: Path) -> None:
+    def __init__(self, platform: Kernel, root: Path) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.root = root

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
+from anfang.core.capabilities import Capabilities
 from anfang.core.secretbox import SecretBox
+from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import Device
-from anfang.store.writer import WriteContext, Writer
 from anfang.subsystems.video.models import Camera, EvidenceHold, Gap, Segment
 from anfang.subsystems.video.recorder import TOPIC
 from anfang.subsystems.video.schemas import (
@@ -49,7 +50,7 @@ class VideoPlatform(Protocol):
     def secrets(self) -> SecretBox: ...
 
     @property
-    def services(self) -> dict[str, object]: ...
+    def capabilities(self) -> Capabilities: ...
 
     def read_session(self) -> AbstractContextManager[Session]: ...
 

@@ -26,10 +26,11 @@ from sqlalchemy import select
 from anfang.store.models import Device
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Camera
+from anfang.subsystems.video.recorder import RECORDER, Recorder
 from anfang.subsystems.video.schemas import CameraCreate, CameraUpdate
 
 if TYPE_CHECKING:
-    from anfang.sim.context import DemoContext
+    from anfang.subsystems import SimContext
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ DEMO_CAMERAS = 4
 class DemoCameras:
     """The demo's simulated cameras, registered the way an installer would."""
 
-    def __init__(self, ctx: DemoContext, count: int = DEMO_CAMERAS) -> None:
+    def __init__(self, ctx: SimContext, count: int = DEMO_CAMERAS) -> None:
         self.ctx = ctx
         self.count = count
         self.server: SimCameraServer | None = None
@@ -178,7 +179,7 @@ class DemoCameras:
 
     async def start(self) -> None:
         """Start the RTSP server, register the cameras, and make sure recording runs."""
-        platform = self.ctx.platform
+        platform = self.ctx.kernel
         with platform.read_session() as s:
             codes = list(
                 s.scalars(select(Device.code).where(Device.type == "camera").order_by(Device.code))
@@ -199,18 +200,16 @@ class DemoCameras:
         await asyncio.to_thread(self.server.start)
         await self._register(codes)
         self._flaky = asyncio.create_task(self._drop_now_and_then(f"/{codes[-1]}/main"))
-        if "video.recorder" not in platform.services:
-            from anfang.subsystems.video.recorder import Recorder
-
+        if RECORDER not in platform.capabilities:
             # The demo records even where ANFANG_VIDEO_RECORDING is off.
             self._recorder = Recorder(platform)
-            platform.services["video.recorder"] = self._recorder
+            platform.capabilities.provide(RECORDER, self._recorder)
             platform.writer.hooks.append(self._recorder)
             await self._recorder.start()
 
     async def _register(self, codes: list[str]) -> None:
         assert self.server is not None
-        platform = self.ctx.platform
+        platform = self.ctx.kernel
         with platform.read_session() as s:
             rows = s.execute(
                 select(Camera.id, Device.code).join(Device, Device.id == Camera.device_id)
@@ -261,7 +260,7 @@ class DemoCameras:
             await asyncio.to_thread(self.server.stop)
 
 
-def make_demo_cameras(ctx: DemoContext) -> DemoCameras | None:
+def make_demo_cameras(ctx: SimContext) -> DemoCameras | None:
     """The demo's simulated cameras (none when Debian's GStreamer Python is missing)."""
     if not Path(SYSTEM_PYTHON).exists():
         log.warning("no %s: the demo runs without simulated cameras", SYSTEM_PYTHON)

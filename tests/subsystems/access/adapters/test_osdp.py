@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.models import EventRow
 from anfang.subsystems.access.adapters import wiegand
 from anfang.subsystems.access.adapters.osdp import (
@@ -25,7 +25,7 @@ from anfang.subsystems.access.adapters.osdp import (
     credential_of,
 )
 from anfang.subsystems.access.osdp_link import make_decide
-from anfang.subsystems.access.service import AccessService
+from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.conftest import CARD, PIN, Site, until
 
 PD_ADDR = 101
@@ -107,7 +107,7 @@ async def link(site: Site, platform: Platform) -> AsyncIterator[tuple[Pd, OsdpPa
     cp_sock = socket.create_connection(server.getsockname())
     pd_sock, _ = server.accept()
     server.close()
-    svc = platform.services["access"]
+    svc = platform.capabilities.require(ACCESS)
     assert isinstance(svc, AccessService) and svc.osdp is not None
     pd = Pd(pd_sock)
     panel = OsdpPanel("OSDP-1", SocketChannel(cp_sock), [PD_ADDR], make_decide(svc))

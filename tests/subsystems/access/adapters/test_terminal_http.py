@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anfang.core.adapters.http_push import PushRejected
+from anfang.ingest.http_push import PushRejected
 from anfang.subsystems.access.adapters import terminal_http as th
 from anfang.subsystems.access.adapters import wiegand
 

@@ -14,10 +14,10 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from anfang.app.platform import Platform
 from anfang.core.events import Event
-from anfang.core.platform import Platform
+from anfang.core.writer import StorageUnavailable, StoredEvent, WriteContext
 from anfang.store.models import Device, EventRow, Site
-from anfang.store.writer import StorageUnavailable, StoredEvent, WriteContext
 from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 from tests.conftest import free_port
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from anfang.app.registry import load_all
 from anfang.core import kinds
-from anfang.subsystems import load_all
 from anfang.subsystems.home_alarm.adapters import mqtt_z2m as z
 from anfang.subsystems.home_alarm.adapters.mqtt_z2m import ChangeTracker, Reading, Rejected
 

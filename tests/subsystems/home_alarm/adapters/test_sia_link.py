@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.adapters.sia_build import build_frame

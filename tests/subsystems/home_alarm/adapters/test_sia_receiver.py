@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from anfang.core.platform import Platform
+from anfang.app.platform import Platform
+from anfang.core.writer import StorageUnavailable, WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Device, EventRow, Site
-from anfang.store.writer import StorageUnavailable, WriteContext
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.adapters.sia_build import build_frame
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent

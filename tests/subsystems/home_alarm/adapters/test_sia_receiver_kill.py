@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from anfang.sim.sia_panel import SimulatedSiaPanel, demo_key
 from anfang.store.base import make_engine
 from anfang.store.models import EventRow
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
+from anfang.subsystems.home_alarm.sim_panel import SimulatedSiaPanel, demo_key
 from tests.conftest import ADMIN_PASSWORD, free_port
 from tests.store.test_durability import _wait_up
 

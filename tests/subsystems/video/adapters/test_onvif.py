@@ -9,8 +9,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from anfang.core.platform import Platform
-from anfang.store.writer import WriteContext
+from anfang.app.platform import Platform
+from anfang.core.writer import WriteContext
 from anfang.subsystems.video.adapters.onvif import OnvifError, parse_onvif_url, read_device
 from anfang.subsystems.video.models import Camera
 from tests.conftest import auth, login

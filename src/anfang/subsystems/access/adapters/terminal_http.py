@@ -1,5 +1,5 @@
 """The vendor-neutral HTTP terminal protocol, pure core: request bodies in, typed requests
-and replies out. Authentication is the HTTP push scheme (``core.adapters.http_push``:
+and replies out. Authentication is the HTTP push scheme (``ingest.http_push``:
 device code, timestamp, HMAC-SHA256 over the raw body, replay window), done by the
 transport (``api_terminal``). Refusals are :class:`PushRejected` with a metric label.
 """
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import orjson
 
-from anfang.core.adapters.http_push import PushRejected
+from anfang.ingest.http_push import PushRejected
 from anfang.subsystems.access.adapters import wiegand
 
 MAX_QR_CHARS = 2048

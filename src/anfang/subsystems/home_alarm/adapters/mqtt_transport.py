@@ -20,8 +20,8 @@ from prometheus_client import Counter
 from sqlalchemy import select
 
 from anfang.core.events import Event, new_id
+from anfang.core.writer import StorageUnavailable
 from anfang.store.models import Device
-from anfang.store.writer import StorageUnavailable
 from anfang.subsystems.home_alarm.adapters.mqtt_z2m import (
     DEFAULT_BASE,
     PROTOCOL,
@@ -32,7 +32,7 @@ from anfang.subsystems.home_alarm.adapters.mqtt_z2m import (
 )
 
 if TYPE_CHECKING:
-    from anfang.core.platform import Platform
+    from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 IGNORED = Counter("anfang_mqtt_z2m_ignored_total", "MQTT sensor messages ignored", ["reason"])
@@ -44,7 +44,7 @@ class MqttZ2MAdapter:
 
     def __init__(
         self,
-        platform: Platform,
+        platform: Kernel,
         host: str = "127.0.0.1",
         port: int = 1883,
         base_topic: str = DEFAULT_BASE,

@@ -27,8 +27,8 @@ from prometheus_client import Counter
 from anfang.core.devices import DeviceTracker
 from anfang.core.events import Event
 from anfang.core.pipeline import Pipeline
+from anfang.core.writer import StorageUnavailable, Writer
 from anfang.store.base import utcnow
-from anfang.store.writer import StorageUnavailable, Writer
 from anfang.subsystems.home_alarm.adapters.sia_build import build_ack, build_duh, build_nak
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
     Reason,

@@ -1,0 +1,186 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from anfang import __version__
+from anfang.api.routes import alarms, audit, auth, events, stream
+from anfang.app import registry
+from anfang.app.platform import Platform
+from anfang.config import Settings
+from anfang.core.kinds import UnknownEventKind
+from anfang.core.writer import StorageUnavailable
+from anfang.ingest import api as http_push_api
+from anfang.site import api as site_api
+from anfang.site.importer import MAX_IMPORT_BYTES
+
+log = logging.getLogger(__name__)
+API_ERRORS = Counter("anfang_api_errors_total", "API requests refused", ["status"])
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int, overrides: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.overrides = overrides or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        limit = next((n for p, n in self.overrides.items() if path.startswith(p)), self.limit)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send, limit)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        API_ERRORS.labels("413").inc()
+        resp = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the API, mounted under ``/api/v1``: the platform's own, the site
+    model's, the HTTP push interface's and every subsystem's."""
+    own = [auth.router, events.router, alarms.router, stream.router, audit.router]
+    return [*own, site_api.router, http_push_api.router, *registry.routers()]
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """Build the app; the platform starts and stops with it unless one is handed in running."""
+    settings = settings or (platform.settings if platform else Settings())
+    owned = platform is None
+    plat = platform or Platform(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not plat.started:
+            await plat.start()
+            if plat.generated_admin_password:
+                # Printed once, on purpose: the first admin must be able to log in.
+                print(
+                    f"anfang: admin password (shown once): {plat.generated_admin_password}",
+                    flush=True,
+                )
+        try:
+            yield
+        finally:
+            if owned:
+                await plat.stop()
+
+    app = FastAPI(
+        title="anfang 安防 API",
+        version=__version__,
+        description="Open control and development interface of the anfang monitoring centre.",
+        lifespan=lifespan,
+    )
+    app.state.platform = plat
+    app.state.settings = settings
+    for router in routers():
+        app.include_router(router, prefix="/api/v1")
+    _install_handlers(app)
+
+    @app.get("/healthz", tags=["system"])
+    async def healthz() -> JSONResponse:
+        """Liveness and database health."""
+        ok = plat.started and plat.writer.healthy
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", "version": __version__},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["system"], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    _mount_console(app)
+    # Import files may be larger than API calls (10 MB plus multipart overhead).
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        overrides={
+            "/api/v1/imports/": MAX_IMPORT_BYTES + 256 * 1024,
+            # face photos: the face service's own limit answers with a specific 413
+            "/api/v1/face/": settings.face_max_upload_bytes + 256 * 1024,
+        },
+    )
+    return app
+
+
+def _mount_console(app: FastAPI) -> None:
+    try:
+        from anfang.web import mount_console
+    except ImportError:
+        log.warning("console not available")
+        return
+    mount_console(app)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    def handler(
+        status: int, detail: Callable[[Exception], Any], headers: dict[str, str] | None = None
+    ) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            API_ERRORS.labels(str(status)).inc()
+            return JSONResponse({"detail": detail(exc)}, status_code=status, headers=headers)
+
+        return handle
+
+    app.add_exception_handler(
+        StorageUnavailable,
+        handler(503, lambda e: f"storage unavailable, nothing stored: {e}", {"Retry-After": "1"}),
+    )
+    app.add_exception_handler(UnknownEventKind, handler(422, str))
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        API_ERRORS.labels("422").inc()
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        return JSONResponse(
+            {"detail": f"{first['field']}: {first['message']}", "errors": errors},
+            status_code=422,
+        )
+
+    app.add_exception_handler(RequestValidationError, validation)

@@ -1,0 +1,232 @@
+"""Users: argon2id passwords, bearer tokens, login throttling."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from prometheus_client import Counter
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from anfang.audit.log import AuditLog
+from anfang.auth.principal import Principal
+from anfang.auth.rbac import Role
+from anfang.core.writer import WriteContext, Writer
+from anfang.store.base import utcnow
+from anfang.store.models import ApiToken, User
+
+LOGINS = Counter("anfang_logins_total", "Login attempts", ["outcome"])
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _HASHER.hash("timing-equaliser")
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins; try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed logins; retry in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+class UserExists(ValueError):
+    """A user with that name exists already."""
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    locked_until: float = 0.0
+
+
+@dataclass
+class Throttle:
+    """Locks a key (user name, client address) out after repeated failures, doubling."""
+
+    max_failures: int
+    lockout: float
+    _by_key: dict[str, _Failures] = field(default_factory=dict)
+
+    def check(self, *keys: str) -> None:
+        """Raise ``LoginThrottled`` while any key is locked out."""
+        now = time.monotonic()
+        wait = max(
+            (self._by_key[k].locked_until - now for k in keys if k in self._by_key), default=0.0
+        )
+        if wait > 0:
+            raise LoginThrottled(wait)
+
+    def failed(self, *keys: str) -> None:
+        """Count a failure against each key."""
+        for k in keys:
+            f = self._by_key.setdefault(k, _Failures())
+            f.count += 1
+            if f.count >= self.max_failures:
+                extra = f.count - self.max_failures
+                f.locked_until = time.monotonic() + self.lockout * (2 ** min(extra, 6))
+
+    def succeeded(self, *keys: str) -> None:
+        """Forget the failures of these keys."""
+        for k in keys:
+            self._by_key.pop(k, None)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _HASHER.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserService:
+    """Creates users, checks passwords and tokens."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        audit: AuditLog,
+        read_session: Callable[[], AbstractContextManager[Session]],
+        *,
+        token_ttl: int,
+        throttle: Throttle,
+    ) -> None:
+        self.writer = writer
+        self.audit = audit
+        self.read_session = read_session
+        self.token_ttl = token_ttl
+        self.throttle = throttle
+        self._cache: dict[str, tuple[Principal, datetime, float]] = {}
+
+    async def create(
+        self, username: str, password: str, role: Role | str, actor: str, display_name: str = ""
+    ) -> int:
+        """Create a user (audited); raises ``UserExists``."""
+        role = Role(role)
+        pw_hash = await asyncio.to_thread(hash_password, password)
+
+        def job(ctx: WriteContext) -> int:
+            if ctx.session.scalar(select(User.id).where(User.username == username)):
+                raise UserExists(f"user {username!r} exists already")
+            user = User(
+                username=username,
+                password_hash=pw_hash,
+                role=str(role),
+                display_name=display_name or username,
+            )
+            ctx.session.add(user)
+            ctx.session.flush()
+            self.audit.append(ctx, actor, "user.create", f"user:{username}", {"role": str(role)})
+            return user.id
+
+        return await self.writer.run(job)
+
+    async def exists(self) -> bool:
+        """Whether any user exists."""
+
+        def q() -> bool:
+            with self.read_session() as s:
+                return s.scalar(select(User.id).limit(1)) is not None
+
+        return await asyncio.to_thread(q)
+
+    async def login(self, username: str, password: str, client: str) -> tuple[str, datetime, User]:
+        """Check a password and issue a token; raises ``PermissionError`` or ``LoginThrottled``."""
+        keys = (f"user:{username}", f"addr:{client}")
+        try:
+            self.throttle.check(*keys)
+        except LoginThrottled:
+            LOGINS.labels("throttled").inc()
+            await self.audit.record(f"user:{username}", "login.throttled", "", {"client": client})
+            raise
+
+        def fetch() -> User | None:
+            with self.read_session() as s:
+                return s.scalar(select(User).where(User.username == username))
+
+        user = await asyncio.to_thread(fetch)
+        ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not ok or user.disabled:
+            self.throttle.failed(*keys)
+            LOGINS.labels("failed").inc()
+            await self.audit.record(
+                f"user:{username}",
+                "login.failed",
+                "",
+                {"client": client, "reason": "bad credentials"},
+            )
+            raise PermissionError("invalid username or password")
+        self.throttle.succeeded(*keys)
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        expires = now + timedelta(seconds=self.token_ttl)
+
+        def job(ctx: WriteContext) -> None:
+            ctx.session.add(
+                ApiToken(
+                    token_hash=_token_hash(token),
+                    user_id=user.id,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+            self.audit.append(ctx, f"user:{username}", "login.success", "", {"client": client})
+
+        await self.writer.run(job)
+        LOGINS.labels("success").inc()
+        return token, expires, user
+
+    async def logout(self, token: str, actor: str) -> None:
+        """Revoke a token."""
+        th = _token_hash(token)
+        self._cache.pop(th, None)
+
+        def job(ctx: WriteContext) -> None:
+            ctx.session.execute(
+                update(ApiToken).where(ApiToken.token_hash == th).values(revoked=True)
+            )
+            self.audit.append(ctx, actor, "logout", "", {})
+
+        await self.writer.run(job)
+
+    async def authenticate_token(self, token: str) -> Principal | None:
+        """The principal behind a valid token, else ``None`` (cached for 10 s)."""
+        th = _token_hash(token)
+        now = utcnow()
+        hit = self._cache.get(th)
+        if hit is not None and hit[1] > now and hit[2] > time.monotonic():
+            return hit[0]
+
+        def q() -> tuple[Principal, datetime] | None:
+            with self.read_session() as s:
+                row = s.execute(
+                    select(User, ApiToken.expires_at)
+                    .join(ApiToken, ApiToken.user_id == User.id)
+                    .where(ApiToken.token_hash == th, ApiToken.revoked.is_(False))
+                ).first()
+            if row is None or row[1] <= now or row[0].disabled:
+                return None
+            return Principal(row[0].id, row[0].username, row[0].role), row[1]
+
+        found = await asyncio.to_thread(q)
+        if found is None:
+            self._cache.pop(th, None)
+            return None
+        self._cache[th] = (found[0], found[1], time.monotonic() + 10)
+        return found[0]
+
+
+def _verify(pw_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(pw_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

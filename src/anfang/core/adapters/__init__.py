@@ -1,1 +1,0 @@
-"""Vendor-neutral device adapters: pure wire-format cores and their thin transports."""

@@ -1,0 +1,66 @@
+"""Typed capabilities: what one part of the platform offers the others, found by a typed key.
+
+A part that offers something defines a :class:`Key` next to the type it offers
+(``FACE: Key[FaceService] = Key("face")``) and provides it while it runs; a part that
+uses it asks for that key and gets the offered type back, checked by mypy, instead of an
+``object`` out of a dictionary. (aiohttp's ``AppKey`` is the same idea; a two-line class
+is all it takes, so no library is used.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
+
+from anfang.core.writer import WriterHook
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Key(Generic[T]):
+    """The typed name of a capability; define it as ``NAME: Key[Type] = Key("name")``."""
+
+    name: str
+
+
+class Unavailable(LookupError):
+    """A capability that is not offered now (its part is switched off or not started)."""
+
+
+class Capabilities:
+    """What the running parts of the platform offer each other."""
+
+    def __init__(self) -> None:
+        self._offered: dict[str, object] = {}
+
+    def provide(self, key: Key[T], value: T) -> None:
+        """Offer ``value`` under ``key`` (replacing what was offered before)."""
+        self._offered[key.name] = value
+
+    def withdraw(self, key: Key[T]) -> None:
+        """Stop offering ``key`` (no error when it was not offered)."""
+        self._offered.pop(key.name, None)
+
+    def get(self, key: Key[T]) -> T | None:
+        """What is offered under ``key``, or ``None``."""
+        # The key's type parameter is the promise made by whoever provided it (provide()
+        # accepts only a value of that type), so the cast holds.
+        return cast("T | None", self._offered.get(key.name))
+
+    def require(self, key: Key[T]) -> T:
+        """What is offered under ``key``; raises :class:`Unavailable` when nothing is."""
+        found = self.get(key)
+        if found is None:
+            raise Unavailable(f"{key.name} is not available")
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, Key) and key.name in self._offered
+
+
+# Keys that more than one subsystem uses; a subsystem's own keys stand beside what it offers.
+
+INTRUSION_HOOK: Key[WriterHook] = Key("perimeter.intrusion_hook")
+"""The writer hook that decides intrusion alarms by zone state; a hook that maps events to
+zones (the home-alarm panels' zones, say) must run before it."""

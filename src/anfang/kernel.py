@@ -1,0 +1,191 @@
+"""The kernel: what every part of anfang runs on — storage, the writer, bus, pipeline, audit,
+users, alarm engine, device supervision and the capabilities the parts offer each other.
+
+Subsystems are handed the :class:`Kernel`; the composition root (:mod:`anfang.app`) builds
+the :class:`~anfang.app.platform.Platform`, a kernel with the subsystems' components.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from anfang.audit import keys
+from anfang.audit.log import AuditLog
+from anfang.auth.users import Throttle, UserService
+from anfang.config import Settings
+from anfang.core.alarms import AlarmEngine, Escalator
+from anfang.core.bus import Bus, InProcessBus
+from anfang.core.capabilities import Capabilities
+from anfang.core.defaults import DEFAULT_DEFINITIONS
+from anfang.core.devices import DeviceTracker, Supervisor
+from anfang.core.linkage import Linkage
+from anfang.core.pipeline import Pipeline
+from anfang.core.secretbox import SecretBox
+from anfang.core.writer import WriteContext, Writer
+from anfang.store import migrate
+from anfang.store.base import make_engine
+from anfang.store.checkpoint import WalCheckpointer
+from anfang.store.models import AlarmDefinition
+
+log = logging.getLogger(__name__)
+
+
+def make_bus(settings: Settings) -> Bus:
+    """The configured bus: NATS JetStream when ``bus_url`` is set, else in-process."""
+    if settings.bus_url:
+        from anfang.core.nats_bus import make_bus as make_nats_bus
+
+        return make_nats_bus(
+            settings.bus_url,
+            settings.bus_prefix,
+            max_age_seconds=settings.bus_max_age_seconds,
+            max_bytes=settings.bus_max_bytes,
+        )
+    return InProcessBus()
+
+
+class Kernel:
+    """The shared services of one anfang instance, started and stopped together."""
+
+    def __init__(self, settings: Settings, *, bus: Bus | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url()
+        sqlite = url.startswith("sqlite")
+        self.engine: Engine = make_engine(
+            url, synchronous=settings.sqlite_synchronous, wal_autocheckpoint=0 if sqlite else 1000
+        )
+        self.checkpointer = (
+            WalCheckpointer(self.engine, settings.sqlite_checkpoint_seconds) if sqlite else None
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = Writer(
+            self.engine,
+            batch_max=settings.writer_batch_max,
+            linger=settings.writer_linger_ms / 1000,
+        )
+        if self.checkpointer is not None:
+            self.writer.between_batches = self.checkpointer.catch_up
+        self.bus: Bus = bus or make_bus(settings)
+        self.pipeline = Pipeline(self.writer, self.bus)
+        key_path = settings.resolved_audit_key_file()
+        self.audit = AuditLog(
+            self.writer,
+            keys.load_or_create(key_path),
+            keys.anchor_path(key_path),
+            checkpoint_every=settings.audit_checkpoint_every,
+            checkpoint_seconds=settings.audit_checkpoint_seconds,
+        )
+        self.devices = DeviceTracker()
+        self.alarms = AlarmEngine(settings.site_timezone)
+        self.alarms.audit_append = self.audit.append
+        self.writer.hooks.extend([self.audit, self.devices, self.alarms])
+        self.supervisor = Supervisor(
+            self.writer, self.devices, settings.supervision_interval_seconds
+        )
+        self.escalator = Escalator(self.writer, self.alarms, settings.escalation_interval_seconds)
+        self.users = UserService(
+            self.writer,
+            self.audit,
+            self.read_session,
+            token_ttl=settings.token_ttl_seconds,
+            throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
+        )
+        self.linkage = Linkage()
+        # What the parts offer each other (the face service, a receiver…), by typed key.
+        self.capabilities = Capabilities()
+        self.secrets = SecretBox.from_file(settings.resolved_secrets_key_file())
+        self.generated_admin_password: str | None = None
+        self.started = False
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading (all writes go through ``writer``)."""
+        with self._sessions() as session:
+            yield session
+
+    async def start(self) -> None:
+        """Migrate, start the writer, bus and engines, seed defaults and the first admin."""
+        await asyncio.to_thread(migrate.upgrade, self.engine, self.migration_locations())
+        await self.bus.start()  # before the writer: a bus that fails leaves nothing running
+        self.writer.start(asyncio.get_running_loop())
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+        await self.pipeline.start()
+        await self.writer.run(self._seed_definitions)
+        await self._ensure_admin()
+        await self.audit.start()
+        await self.supervisor.start()
+        await self.escalator.start()
+        await self.start_parts()
+        await self.audit.record("system", "system.start", "", {"version": _version()})
+        self.started = True
+        # What start-up made lives as long as the process: keep it out of full
+        # collections, whose 100-175 ms pauses stopped the loop and the writer alike.
+        gc.collect()
+        gc.freeze()
+
+    async def stop(self) -> None:
+        """Stop in reverse order; everything acknowledged is already durable."""
+        if not self.started:
+            return
+        self.started = False
+        await self.stop_parts()
+        await self.linkage.drain()
+        await self.escalator.stop()
+        await self.supervisor.stop()
+        try:
+            await self.audit.record("system", "system.stop", "", {})
+        except Exception:
+            log.warning("could not record system.stop", exc_info=True)
+        await self.audit.stop()
+        await self.writer.stop()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
+        await self.pipeline.stop()
+        await self.bus.close()
+        self.engine.dispose()
+
+    def migration_locations(self) -> list[str]:
+        """Folders of migrations beyond anfang's own (the composition root adds the
+        subsystems')."""
+        return []
+
+    async def start_parts(self) -> None:
+        """Start what runs on the kernel (the composition root starts the subsystems)."""
+
+    async def stop_parts(self) -> None:
+        """Stop what :meth:`start_parts` started, in reverse order."""
+
+    def _seed_definitions(self, ctx: WriteContext) -> None:
+        if ctx.session.scalar(select(AlarmDefinition.id).limit(1)) is not None:
+            return
+        for d in DEFAULT_DEFINITIONS:
+            ctx.session.add(AlarmDefinition(**d))
+        ctx.session.flush()
+        ctx.mark_changed("alarm_definitions")
+
+    async def _ensure_admin(self) -> None:
+        if await self.users.exists():
+            return
+        pw = self.settings.admin_password
+        if pw is None:
+            self.generated_admin_password = secrets.token_urlsafe(12)
+            password = self.generated_admin_password
+        else:
+            password = pw.get_secret_value()
+        await self.users.create("admin", password, "admin", "system", "管理员")
+
+
+def _version() -> str:
+    from anfang import __version__
+
+    return __version__
