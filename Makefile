@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup debs services lint typecheck pytest bench bench-sia bench-recording bench-face clean
+.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face clean
 
-run: setup  ## start the demo community; console at http://127.0.0.1:8080
+run: setup demo-debs  ## start the demo community; console at http://127.0.0.1:8080
 	$(BIN)/anfang demo
 
 test: setup debs services lint typecheck pytest  ## everything CI runs
@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 debs:
-	@scripts/debian-packages.sh
+	@scripts/debian-packages.sh test
+
+demo-debs:
+	@scripts/debian-packages.sh demo
 
 services:
 	@scripts/services.sh

@@ -12,21 +12,33 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from anfang.app import registry
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
+from anfang.auth.cli import make_user_app
 from anfang.config import Settings
 from anfang.face.cli import face_app
+from anfang.kernel import Kernel
 from anfang.site.cli import make_import_app
 
 app = typer.Typer(
     help="anfang 安防 — security monitoring centre for residential communities.",
     no_args_is_help=True,
 )
+
+
+def _kernel(settings: Settings) -> Kernel:
+    """The kernel with every subsystem's migrations, without their listeners."""
+    registry.load_all()
+    return Kernel(settings, migrations=registry.migration_locations())
+
+
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(make_import_app(Platform), name="import")
+app.add_typer(make_user_app(_kernel), name="user")
 app.add_typer(face_app, name="face")
 console = Console(stderr=True)
 
@@ -66,13 +78,16 @@ def serve(port: PortOpt = None, host: HostOpt = None) -> None:
 @app.command()
 def demo(port: PortOpt = None, host: HostOpt = None) -> None:
     """Run the whole platform with a simulated community (what ``make run`` starts)."""
-    from anfang.sim.demo import run_demo
+    from anfang.sim.demo import DemoError, run_demo
 
     _logging()
     try:
         asyncio.run(run_demo(_settings(port, host)))
     except KeyboardInterrupt:
         console.print("stopped")
+    except DemoError as exc:
+        console.print(f"[red]anfang demo: {exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 @db_app.command("upgrade")
@@ -86,7 +101,7 @@ def db_upgrade() -> None:
     engine = make_engine(settings.resolved_database_url())
     with Progress(console=console, transient=True) as progress:
         progress.add_task("migrating…", total=None)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, registry.migration_locations())
     console.print(f"schema at revision {migrate.current(engine)}")
 
 

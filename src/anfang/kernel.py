@@ -11,29 +11,30 @@ import asyncio
 import gc
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from anfang.audit import keys
 from anfang.audit.log import AuditLog
+from anfang.auth import initial
 from anfang.auth.users import Throttle, UserService
 from anfang.config import Settings
+from anfang.core import defaults
 from anfang.core.alarms import AlarmEngine, Escalator
 from anfang.core.bus import Bus, InProcessBus
 from anfang.core.capabilities import Capabilities
-from anfang.core.defaults import DEFAULT_DEFINITIONS
 from anfang.core.devices import DeviceTracker, Supervisor
 from anfang.core.linkage import Linkage
 from anfang.core.pipeline import Pipeline
 from anfang.core.secretbox import SecretBox
-from anfang.core.writer import WriteContext, Writer
+from anfang.core.writer import Writer
 from anfang.store import migrate
 from anfang.store.base import make_engine
 from anfang.store.checkpoint import WalCheckpointer
-from anfang.store.models import AlarmDefinition
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,11 @@ def make_bus(settings: Settings) -> Bus:
 class Kernel:
     """The shared services of one anfang instance, started and stopped together."""
 
-    def __init__(self, settings: Settings, *, bus: Bus | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, bus: Bus | None = None, migrations: Sequence[str] = ()
+    ) -> None:
         self.settings = settings
+        self.migrations = list(migrations)  # folders of migrations beyond anfang's own
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url()
         sqlite = url.startswith("sqlite")
@@ -98,6 +102,7 @@ class Kernel:
             self.read_session,
             token_ttl=settings.token_ttl_seconds,
             throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
+            data_dir=settings.data_dir,
         )
         self.linkage = Linkage()
         # What the parts offer each other (the face service, a receiver…), by typed key.
@@ -114,13 +119,13 @@ class Kernel:
 
     async def start(self) -> None:
         """Migrate, start the writer, bus and engines, seed defaults and the first admin."""
-        await asyncio.to_thread(migrate.upgrade, self.engine, self.migration_locations())
+        await asyncio.to_thread(migrate.upgrade, self.engine, self.migrations)
         await self.bus.start()  # before the writer: a bus that fails leaves nothing running
         self.writer.start(asyncio.get_running_loop())
         if self.checkpointer is not None:
             self.checkpointer.start()
         await self.pipeline.start()
-        await self.writer.run(self._seed_definitions)
+        await self.writer.run(defaults.seed)
         await self._ensure_admin()
         await self.audit.start()
         await self.supervisor.start()
@@ -154,35 +159,33 @@ class Kernel:
         await self.bus.close()
         self.engine.dispose()
 
-    def migration_locations(self) -> list[str]:
-        """Folders of migrations beyond anfang's own (the composition root adds the
-        subsystems')."""
-        return []
-
     async def start_parts(self) -> None:
         """Start what runs on the kernel (the composition root starts the subsystems)."""
 
     async def stop_parts(self) -> None:
         """Stop what :meth:`start_parts` started, in reverse order."""
 
-    def _seed_definitions(self, ctx: WriteContext) -> None:
-        if ctx.session.scalar(select(AlarmDefinition.id).limit(1)) is not None:
-            return
-        for d in DEFAULT_DEFINITIONS:
-            ctx.session.add(AlarmDefinition(**d))
-        ctx.session.flush()
-        ctx.mark_changed("alarm_definitions")
-
     async def _ensure_admin(self) -> None:
+        """Create the first admin. A generated password is kept in a file only this user
+        can read (``auth.initial``) until the admin changes it, who must at first login."""
         if await self.users.exists():
             return
         pw = self.settings.admin_password
-        if pw is None:
-            self.generated_admin_password = secrets.token_urlsafe(12)
-            password = self.generated_admin_password
-        else:
-            password = pw.get_secret_value()
-        await self.users.create("admin", password, "admin", "system", "管理员")
+        if pw is not None:
+            await self.users.create("admin", pw.get_secret_value(), "admin", "system", "管理员")
+            return
+        password = secrets.token_urlsafe(12)
+        # The file first: if creating the user fails, the next start makes a new one.
+        await asyncio.to_thread(initial.write, self.settings.data_dir, password)
+        await self.users.create(
+            "admin", password, "admin", "system", "管理员", must_change_password=True
+        )
+        self.generated_admin_password = password
+
+    def initial_password_file(self) -> Path | None:
+        """The file holding the first admin's generated password, while it is unchanged."""
+        found = initial.path(self.settings.data_dir)
+        return found if found.exists() else None
 
 
 def _version() -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from anfang.auth.users import LoginThrottled, Throttle, hash_password
+from anfang.auth.passwords import hash_password
+from anfang.auth.users import LoginThrottled, Throttle
 
 
 def test_throttle_locks_after_failures_and_forgets_on_success() -> None:

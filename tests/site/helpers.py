@@ -12,7 +12,7 @@ from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry
 from tests.conftest import make_settings
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "site-file.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "site-file.md"
 
 
 @asynccontextmanager

@@ -14,10 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
-from anfang.api.routes import alarms, audit, auth, events, stream
+from anfang.api.routes import alarms, audit, auth, events, stream, users
 from anfang.app import registry
 from anfang.app.platform import Platform
 from anfang.config import Settings
+from anfang.core.errors import DomainError
 from anfang.core.kinds import UnknownEventKind
 from anfang.core.writer import StorageUnavailable
 from anfang.ingest import api as http_push_api
@@ -75,7 +76,7 @@ class _TooLarge(Exception):
 def routers() -> list[APIRouter]:
     """Every router of the API, mounted under ``/api/v1``: the platform's own, the site
     model's, the HTTP push interface's and every subsystem's."""
-    own = [auth.router, events.router, alarms.router, stream.router, audit.router]
+    own = [auth.router, users.router, events.router, alarms.router, stream.router, audit.router]
     return [*own, site_api.router, http_push_api.router, *registry.routers()]
 
 
@@ -89,10 +90,13 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not plat.started:
             await plat.start()
-            if plat.generated_admin_password:
-                # Printed once, on purpose: the first admin must be able to log in.
+            kept = plat.initial_password_file()
+            if kept is not None:
+                # The first admin must be able to log in: say where the password is (the
+                # file only its owner can read), never print it into a shared log.
                 print(
-                    f"anfang: admin password (shown once): {plat.generated_admin_password}",
+                    f"anfang: the admin password is in {kept} (readable by this user only) "
+                    "until it is changed at the first login",
                     flush=True,
                 )
         try:
@@ -165,6 +169,14 @@ def _install_handlers(app: FastAPI) -> None:
         handler(503, lambda e: f"storage unavailable, nothing stored: {e}", {"Retry-After": "1"}),
     )
     app.add_exception_handler(UnknownEventKind, handler(422, str))
+
+    async def domain(request: Request, exc: Exception) -> JSONResponse:
+        # Every service's refusal, mapped in this one place.
+        assert isinstance(exc, DomainError)
+        API_ERRORS.labels(str(exc.status)).inc()
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    app.add_exception_handler(DomainError, domain)
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

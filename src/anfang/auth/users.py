@@ -10,14 +10,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
+from anfang.auth.passwords import DUMMY_HASH, check_new, hash_password, verify
 from anfang.auth.principal import Principal
 from anfang.auth.rbac import Role
 from anfang.core.writer import WriteContext, Writer
@@ -25,8 +25,6 @@ from anfang.store.base import utcnow
 from anfang.store.models import ApiToken, User
 
 LOGINS = Counter("anfang_logins_total", "Login attempts", ["outcome"])
-_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _HASHER.hash("timing-equaliser")
 
 
 class LoginThrottled(Exception):
@@ -79,11 +77,6 @@ class Throttle:
             self._by_key.pop(k, None)
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _HASHER.hash(password)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -99,19 +92,29 @@ class UserService:
         *,
         token_ttl: int,
         throttle: Throttle,
+        data_dir: Path | None = None,
     ) -> None:
         self.writer = writer
         self.audit = audit
         self.read_session = read_session
         self.token_ttl = token_ttl
         self.throttle = throttle
+        self.data_dir = data_dir  # where the first admin's generated password is kept
         self._cache: dict[str, tuple[Principal, datetime, float]] = {}
 
     async def create(
-        self, username: str, password: str, role: Role | str, actor: str, display_name: str = ""
+        self,
+        username: str,
+        password: str,
+        role: Role | str,
+        actor: str,
+        display_name: str = "",
+        *,
+        must_change_password: bool = False,
     ) -> int:
-        """Create a user (audited); raises ``UserExists``."""
+        """Create a user (audited); raises ``UserExists`` or ``WeakPassword``."""
         role = Role(role)
+        check_new(password, username)
         pw_hash = await asyncio.to_thread(hash_password, password)
 
         def job(ctx: WriteContext) -> int:
@@ -122,6 +125,7 @@ class UserService:
                 password_hash=pw_hash,
                 role=str(role),
                 display_name=display_name or username,
+                must_change_password=must_change_password,
             )
             ctx.session.add(user)
             ctx.session.flush()
@@ -154,7 +158,7 @@ class UserService:
                 return s.scalar(select(User).where(User.username == username))
 
         user = await asyncio.to_thread(fetch)
-        ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password)
+        ok = await asyncio.to_thread(verify, user.password_hash if user else DUMMY_HASH, password)
         if user is None or not ok or user.disabled:
             self.throttle.failed(*keys)
             LOGINS.labels("failed").inc()
@@ -171,6 +175,7 @@ class UserService:
         expires = now + timedelta(seconds=self.token_ttl)
 
         def job(ctx: WriteContext) -> None:
+            ctx.session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
             ctx.session.add(
                 ApiToken(
                     token_hash=_token_hash(token),
@@ -224,9 +229,18 @@ class UserService:
         self._cache[th] = (found[0], found[1], time.monotonic() + 10)
         return found[0]
 
+    def revoke_sessions(self, ctx: WriteContext, user_id: int, *, keep: str | None = None) -> int:
+        """Revoke every live token of ``user_id`` in this write (but the token ``keep``);
+        how many."""
+        query = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+        if keep is not None:
+            query = query.where(ApiToken.token_hash != _token_hash(keep))
+        result = ctx.session.execute(query.values(revoked=True))
+        # Forget cached principals on the loop once this is committed (no 10 s grace).
+        ctx.after_commit(lambda: self._forget_user(user_id))
+        return int(getattr(result, "rowcount", 0) or 0)
 
-def _verify(pw_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(pw_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    def _forget_user(self, user_id: int) -> None:
+        for th, (principal, _, _) in list(self._cache.items()):
+            if principal.user_id == user_id:
+                self._cache.pop(th, None)

@@ -14,13 +14,14 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from anfang.core import defaults
 from anfang.core.secretbox import SecretBox, SecretError
 from anfang.core.writer import WriteContext
 from anfang.face.models import Consent, FacePerson, FaceSnapshot, FaceTemplate, PersonOut
 from anfang.store.base import utcnow
-from anfang.store.models import AlarmDefinition
 
 WATCH_DEFINITION: dict[str, Any] = {
+    "key": "face_watchlist",
     "name": "人脸布控告警",
     "kinds": ["face.watchlist_hit"],
     "priority": 1,
@@ -113,13 +114,8 @@ def count_templates(session: Session, person_pk: int) -> int:
 
 
 def seed_watch_definition(ctx: WriteContext) -> None:
-    """Make sure an alarm definition raises watch-list hits (once; edits are kept)."""
-    for kinds in ctx.session.scalars(select(AlarmDefinition.kinds)):
-        if "face.watchlist_hit" in (kinds or []):
-            return
-    ctx.session.add(AlarmDefinition(**WATCH_DEFINITION))
-    ctx.session.flush()
-    ctx.mark_changed("alarm_definitions")
+    """Make sure an alarm definition raises watch-list hits (by its key; edits are kept)."""
+    defaults.seed(ctx, [WATCH_DEFINITION])
 
 
 def erase_rows(ctx: WriteContext, person: FacePerson) -> dict[str, int]:

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 SILENT_DEVICE = "CAM-10"
 
 
+class DemoError(RuntimeError):
+    """The demo cannot start; the message says why in one line."""
+
+
 @dataclass(frozen=True, slots=True)
 class DemoTempo:
     """How lively the demo is; tests speed it up."""
@@ -174,6 +178,20 @@ async def _patrol(runner: SimRunner, route: list[str], guard: str, step_s: float
             await asyncio.sleep(step_s * runner.rng.uniform(0.7, 1.3))
 
 
+async def _first_alarm(runner: SimRunner, community: DemoCommunity, after_s: float = 5.0) -> None:
+    """One perimeter intrusion a few seconds after start, so that a newcomer sees an alarm
+    in the first minute (the random ones come every minute and a half)."""
+    await asyncio.sleep(after_s)
+    beams = [d for d in community.devices if d["type"] == "ir_beam" and d["code"] in runner.devices]
+    if not beams:
+        return
+    dev, zone = runner.devices[beams[0]["code"]], beams[0].get("zone")
+    payload = {"zone": zone, "detector": "active_infrared", "beam": 1}
+    dev.emit("perimeter.intrusion", payload)
+    await asyncio.sleep(15.0)
+    dev.emit("perimeter.restore", payload)
+
+
 async def _report(runner: SimRunner, every_s: float = 60.0) -> None:
     """Say now and then what the simulated community has delivered."""
     while True:
@@ -217,7 +235,12 @@ async def _wait_answering(base_url: str, serving: asyncio.Task[None]) -> None:
 
 
 def _banner(url: str, platform: Platform, seeded: bool, devices: int) -> None:
-    pw = platform.generated_admin_password or "(unchanged: as printed at the first start)"
+    # The password itself never goes into the log: the file is readable by its owner only.
+    kept = platform.initial_password_file()
+    if kept is not None:
+        pw = f"cat {kept}   (change it at the first login)"
+    else:
+        pw = "(as you set it; forgotten? `anfang user set-password admin`)"
     lines = [
         "=" * 64,
         "anfang 演示 demo: 锦绣花园 simulated community is running",
@@ -247,8 +270,14 @@ async def run_demo(
     # One line per simulated request would drown the platform's own log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     stop = stop or asyncio.Event()
-    platform = Platform(settings)
-    sock = _bind(settings.host, settings.port)  # fail early and clearly if the port is taken
+    platform = Platform(settings, lenient=True)
+    try:
+        sock = _bind(settings.host, settings.port)  # fail early and clearly if it is taken
+    except OSError as exc:
+        raise DemoError(
+            f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+            "choose another port with --port or ANFANG_PORT"
+        ) from exc
     community = community or build_demo_site()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
@@ -275,6 +304,9 @@ async def run_demo(
         plan_devices(community, runner, found, tempo)
         await runner.start()
         runner.spawn(_report(runner), "sim-report")
+        runner.spawn(_first_alarm(runner, community), "sim-first-alarm")
+        # The console works from here on: say so before the slower simulators start.
+        _banner(url, platform, seeded, len(runner.devices))
         ctx = SimContext(
             kernel=platform,
             settings=settings,
@@ -285,9 +317,13 @@ async def run_demo(
             work_dir=settings.data_dir / "sim",
         )
         for sim in make_sims(ctx):
-            await sim.start()
+            try:
+                await sim.start()
+            except (OSError, RuntimeError) as exc:  # an optional part: one line, go on
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.warning("demo: left out %s: %s", type(sim).__name__, why)
+                continue
             sims.append(sim)
-        _banner(url, platform, seeded, len(runner.devices))
         if ready is not None:
             ready.set()
         stopping = asyncio.create_task(stop.wait())

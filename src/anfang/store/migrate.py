@@ -18,7 +18,7 @@ def alembic_config(engine: Engine, extra: Sequence[str] = ()) -> Config:
     migrations (a subsystem's own package may bring some)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("version_path_separator", "os")
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option(
         "version_locations", os.pathsep.join([str(MIGRATIONS / "versions"), *extra])
     )

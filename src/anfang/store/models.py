@@ -184,6 +184,10 @@ class AlarmDefinition(Base):
     ack_timeout_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A definition seeded from anfang's defaults: which one (stable across versions), and
+    # the digest of its content as seeded ("" once edited by an operator, or unknown).
+    default_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    default_digest: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Alarm(Base):
@@ -245,6 +249,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set for a password someone else chose (the first admin's, a reset): the console asks
+    # for a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ApiToken(Base):

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from anfang.api.deps import Principal, SessionDep, current_principal, get_platform, require
-from anfang.auth.rbac import Perm, Role
-from anfang.auth.users import LoginThrottled, UserExists
-from anfang.store.models import User
+from anfang.api.deps import Principal, current_principal, get_platform
+from anfang.auth import admin
+from anfang.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from anfang.auth.users import LoginThrottled
 
 router = APIRouter(tags=["auth"])
 
@@ -31,6 +30,7 @@ class UserOut(BaseModel):
     username: str
     role: str
     display_name: str
+    must_change_password: bool = False
 
 
 class TokenResponse(BaseModel):
@@ -42,14 +42,12 @@ class TokenResponse(BaseModel):
     user: UserOut
 
 
-class UserCreate(BaseModel):
-    """A new user."""
+class PasswordChange(BaseModel):
+    """The caller's current password and the new one."""
 
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=256)
-    role: Role
-    display_name: str = Field(default="", max_length=100)
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 @router.post("/auth/token", response_model=TokenResponse)
@@ -70,7 +68,12 @@ async def token(body: TokenRequest, request: Request) -> TokenResponse:
     return TokenResponse(
         access_token=tok,
         expires_at=expires,
-        user=UserOut(username=user.username, role=user.role, display_name=user.display_name),
+        user=UserOut(
+            username=user.username,
+            role=user.role,
+            display_name=user.display_name,
+            must_change_password=user.must_change_password,
+        ),
     )
 
 
@@ -84,37 +87,31 @@ async def logout(
 
 
 @router.get("/me", response_model=UserOut)
-def me(principal: Annotated[Principal, Depends(current_principal)], session: SessionDep) -> UserOut:
-    """The caller."""
-    user = session.get(User, principal.user_id)
-    assert user is not None
-    return UserOut(username=user.username, role=user.role, display_name=user.display_name)
-
-
-@router.get("/users", response_model=list[UserOut])
-def list_users(
-    _: Annotated[Principal, Depends(require(Perm.USERS_MANAGE))], session: SessionDep
-) -> list[UserOut]:
-    """Every user."""
-    return [
-        UserOut(username=u.username, role=u.role, display_name=u.display_name)
-        for u in session.scalars(select(User).order_by(User.username))
-    ]
-
-
-@router.post("/users", response_model=UserOut, status_code=201)
-async def create_user(
-    body: UserCreate,
-    request: Request,
-    principal: Annotated[Principal, Depends(require(Perm.USERS_MANAGE))],
+async def me(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
 ) -> UserOut:
-    """Create a user (admin only; audited)."""
-    try:
-        await get_platform(request).users.create(
-            body.username, body.password, body.role, principal.actor, body.display_name
-        )
-    except UserExists as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    """The caller."""
+    info = await admin.get_user(get_platform(request).users, principal.username)
     return UserOut(
-        username=body.username, role=str(body.role), display_name=body.display_name or body.username
+        username=info.username,
+        role=info.role,
+        display_name=info.display_name,
+        must_change_password=info.must_change_password,
+    )
+
+
+@router.post("/me/password", status_code=204)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> None:
+    """Change the caller's own password; every other session of the caller is revoked."""
+    tok = request.headers.get("authorization", "").partition(" ")[2].strip()
+    await admin.change_own_password(
+        get_platform(request).users,
+        principal.username,
+        body.current_password,
+        body.new_password,
+        keep_token=tok,
     )

@@ -15,13 +15,10 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from anfang.core import kinds
+from anfang.core import defaults
 from anfang.core.capabilities import INTRUSION_HOOK, Key
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext
-from anfang.store.models import AlarmDefinition
 from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
 from anfang.subsystems.home_alarm.service import AccountDirectory, seal_legacy_keys
@@ -39,6 +36,7 @@ MQTT_ADAPTER: Key[MqttZ2MAdapter] = Key("home_alarm.mqtt_z2m")
 
 COMM_FAIL_KINDS = ["home_alarm.comm_fail", "perimeter.comm_fail"]
 COMM_FAIL_DEFINITION = {
+    "key": "home_alarm_comm_fail",
     "name": "报警主机通信故障",
     "kinds": COMM_FAIL_KINDS,
     "priority": 2,
@@ -136,11 +134,7 @@ class HomeAlarmComponent:
 
     def _startup(self, ctx: WriteContext) -> list[str]:
         sealed = seal_legacy_keys(ctx, self.platform.secrets, self.platform.audit)
-        defs = ctx.session.scalars(select(AlarmDefinition.kinds)).all()
-        if not any(kinds.matches(p, COMM_FAIL_KINDS[0]) for ks in defs for p in ks):
-            ctx.session.add(AlarmDefinition(**COMM_FAIL_DEFINITION))
-            ctx.session.flush()
-            ctx.mark_changed("alarm_definitions")
+        defaults.seed(ctx, [COMM_FAIL_DEFINITION])
         self.state.load(ctx.session)
         return sealed
 

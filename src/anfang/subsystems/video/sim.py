@@ -179,6 +179,10 @@ class DemoCameras:
 
     async def start(self) -> None:
         """Start the RTSP server, register the cameras, and make sure recording runs."""
+        missing = await asyncio.to_thread(gstreamer_missing)
+        if missing:
+            log.warning("demo: no simulated cameras: %s", missing)
+            return
         platform = self.ctx.kernel
         with platform.read_session() as s:
             codes = list(
@@ -258,6 +262,27 @@ class DemoCameras:
             await self._recorder.stop()
         if self.server is not None:
             await asyncio.to_thread(self.server.stop)
+
+
+def gstreamer_missing() -> str | None:
+    """Why Debian's GStreamer RTSP server cannot run here, in one line; ``None`` if it can."""
+    check = (
+        "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0')"
+    )
+    try:
+        done = subprocess.run(
+            [SYSTEM_PYTHON, "-c", check], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{SYSTEM_PYTHON} cannot run ({exc})"
+    if done.returncode == 0:
+        return None
+    last = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+    return (
+        f"GStreamer's RTSP server is not installed ({last}); install it with "
+        "`sudo apt-get install gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 "
+        "gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly`"
+    )
 
 
 def make_demo_cameras(ctx: SimContext) -> DemoCameras | None:

@@ -16,11 +16,12 @@ import { Stream } from "./stream.js";
 import * as videoTab from "./video.js";
 import * as accessTab from "./access.js";
 import * as intercomTab from "./intercom.js";
+import * as usersTab from "./users.js";
 import { toast } from "./toast.js";
 
-const TABS = ["events", "devices", "map", "video", "access", "intercom"];
+const TABS = ["events", "devices", "map", "video", "access", "intercom", "users"];
 // Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
-const TAB_MODULES = { video: videoTab, access: accessTab, intercom: intercomTab };
+const TAB_MODULES = { video: videoTab, access: accessTab, intercom: intercomTab, users: usersTab };
 let running = false;
 let expiryTimer = null;
 let wsState = { st: "connecting", seconds: 0 };
@@ -121,6 +122,32 @@ async function onLoginSubmit(ev) {
   }
 }
 
+async function onPasswordSubmit(ev) {
+  ev.preventDefault();
+  const msg = $("#password-message");
+  const fresh = $("#password-new").value;
+  if (fresh !== $("#password-again").value) {
+    fill(msg, t("password.mismatch"));
+    return;
+  }
+  const button = $("#password-submit");
+  button.disabled = true;
+  try {
+    await api("/me/password", {
+      method: "POST",
+      body: { current_password: $("#password-current").value, new_password: fresh },
+    });
+    for (const id of ["#password-current", "#password-new", "#password-again"]) $(id).value = "";
+    fill(msg, "");
+    toast(t("password.changed"));
+    await startApp();
+  } catch (err) {
+    fill(msg, t("password.failed", { msg: err.message }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ------------------------------------------------------------------ the app
 
 async function refreshAll() {
@@ -137,7 +164,16 @@ async function refreshAll() {
 
 async function startApp() {
   const sess = session();
-  state.user = sess.user ?? (await api("/me"));
+  state.user = await api("/me");
+  if (state.user.must_change_password) {
+    // A password someone else chose (the first admin's, a reset): choose one first.
+    $("#login-view").hidden = true;
+    $("#password-view").hidden = false;
+    $("#password-current").focus();
+    return;
+  }
+  $("#password-view").hidden = true;
+  $("#tab-users").hidden = state.user.role !== "admin";
   running = true;
   $("#login-view").hidden = true;
   $("#app").hidden = false;
@@ -221,7 +257,7 @@ function onKey(ev) {
   else if (key === "?") $("#help-dialog").showModal();
   else if (key === "m" || key === "M") toggleMute();
   else if (key === "l" || key === "L") switchLang();
-  else if (/^[1-9]$/.test(key) && Number(key) <= TABS.length) showTab(TABS[Number(key) - 1]);
+  else if (/^[1-9]$/.test(key) && Number(key) <= TABS.length && !$(`#tab-${TABS[Number(key) - 1]}`).hidden) showTab(TABS[Number(key) - 1]);
   else return;
   ev.preventDefault();
 }
@@ -237,6 +273,7 @@ function boot() {
   applyStatic(document);
   setUnauthorizedHandler(() => logout("login.expired"));
   $("#login-form").addEventListener("submit", onLoginSubmit);
+  $("#password-form").addEventListener("submit", onPasswordSubmit);
   $("#login-lang").addEventListener("click", switchLang);
   $("#lang").addEventListener("click", switchLang);
   $("#mute").addEventListener("click", toggleMute);
