@@ -15,7 +15,7 @@ from rich.progress import Progress
 from anfang.app import registry
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
-from anfang.auth.cli import make_user_app
+from anfang.app.user_cli import make_user_app
 from anfang.config import Settings
 from anfang.face.cli import face_app
 from anfang.kernel import Kernel

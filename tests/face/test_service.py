@@ -13,7 +13,8 @@ from anfang.core.writer import WriteContext
 from anfang.face.engine import FaceEngine
 from anfang.face.models import FacePerson, FaceTemplate
 from anfang.face.reasons import FaceRefused
-from anfang.face.service import FACE, FaceError, FaceService, liveness_passed
+from anfang.face.results import FaceError
+from anfang.face.service import FACE, FaceService, liveness_passed
 from anfang.store.models import AuditEntry, Building, Household, Resident, Site, Unit
 from tests.conftest import make_settings
 from tests.face.conftest import photo

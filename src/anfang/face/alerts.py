@@ -13,7 +13,7 @@ from anfang.face.index import Hit
 from anfang.face.models import FaceSnapshot
 
 if TYPE_CHECKING:
-    from anfang.face.service import Match
+    from anfang.face.results import Match
     from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,8 @@ from anfang.face.models import (
     WatchListIn,
 )
 from anfang.face.reasons import FaceRefused, Reason
-from anfang.face.service import FACE, FaceError, FaceService, Match, refuse
+from anfang.face.results import FaceError, Match, refuse
+from anfang.face.service import FACE, FaceService
 from anfang.kernel import Kernel
 
 router = APIRouter(tags=["face"])

@@ -7,7 +7,7 @@ in-memory index, so the index never holds a template the database does not.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
@@ -16,16 +16,37 @@ from anfang.face import store
 from anfang.face.models import Consent, FacePerson, FaceSnapshot, FaceTemplate, PersonOut
 from anfang.face.quality import problems
 from anfang.face.reasons import Reason
+from anfang.face.results import Enrolment, FaceError, refuse
 from anfang.store.models import Resident
 
 if TYPE_CHECKING:
-    from anfang.face.service import Enrolment, FaceService
+    from anfang.face.config import FaceConfig
+    from anfang.face.engine import Analysis
+    from anfang.face.index import FaceIndex
+    from anfang.kernel import Kernel
+
+
+class FaceHost(Protocol):
+    """What enrolment and erasure need of the face service."""
+
+    platform: Kernel
+    config: FaceConfig
+    index: FaceIndex
+    people: dict[str, store.PersonMeta]
+
+    @property
+    def threshold(self) -> float:
+        """The match threshold."""
+
+    async def analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
+        """Detect, check and describe the faces of one image."""
+
 
 KINDS = ("resident", "staff", "visitor", "watch")
 
 
 async def enroll(
-    svc: FaceService,
+    svc: FaceHost,
     image: bytes,
     *,
     person_id: str,
@@ -41,13 +62,11 @@ async def enroll(
     Raises :class:`~anfang.face.reasons.FaceRefused` with every quality problem found,
     or :class:`~anfang.face.service.FaceError` for a bad person or kind.
     """
-    from anfang.face.service import Enrolment, FaceError, refuse
-
     if kind not in KINDS:
         raise FaceError(422, f"kind must be one of {', '.join(KINDS)}")
     if resident_id is not None and not await asyncio.to_thread(_resident_exists, svc, resident_id):
         raise FaceError(422, f"no resident {resident_id}")
-    analysis = await svc._analyse(image, describe=1, want_crop=True)
+    analysis = await svc.analyse(image, describe=1, want_crop=True)
     if not analysis.faces:
         raise refuse([Reason("face.none")])
     if len(analysis.faces) > 1:
@@ -107,17 +126,14 @@ async def enroll(
     return Enrolment(out, tid, quality, duplicate)
 
 
-def _resident_exists(svc: FaceService, resident_id: int) -> bool:
+def _resident_exists(svc: FaceHost, resident_id: int) -> bool:
     with svc.platform.read_session() as s:
         return s.get(Resident, resident_id) is not None
 
 
-async def erase(
-    svc: FaceService, person_id: str, *, actor: str, reason: str = ""
-) -> dict[str, int]:
+async def erase(svc: FaceHost, person_id: str, *, actor: str, reason: str = "") -> dict[str, int]:
     """Delete a person's templates, photos and snapshots and the person; the audit log
     keeps only that it happened (who, when, how many)."""
-    from anfang.face.service import FaceError
 
     def job(ctx: WriteContext) -> dict[str, int] | None:
         p = ctx.session.scalar(select(FacePerson).where(FacePerson.person_id == person_id))
@@ -135,7 +151,7 @@ async def erase(
     return counts
 
 
-async def erase_resident(svc: FaceService, resident_id: int, *, actor: str) -> list[str]:
+async def erase_resident(svc: FaceHost, resident_id: int, *, actor: str) -> list[str]:
     """Erase every face person linked to a resident (they moved out); their person ids."""
 
     def find() -> list[str]:
@@ -150,10 +166,9 @@ async def erase_resident(svc: FaceService, resident_id: int, *, actor: str) -> l
 
 
 async def set_watch(
-    svc: FaceService, person_id: str, list_name: str | None, priority: int, note: str, *, actor: str
+    svc: FaceHost, person_id: str, list_name: str | None, priority: int, note: str, *, actor: str
 ) -> PersonOut:
     """Put a person on a watch list (``list_name``) or take them off (None); audited."""
-    from anfang.face.service import FaceError
 
     def job(ctx: WriteContext) -> tuple[PersonOut, store.PersonMeta] | None:
         s = ctx.session
@@ -176,9 +191,8 @@ async def set_watch(
     return out
 
 
-async def snapshot(svc: FaceService, snapshot_id: str, *, actor: str) -> bytes:
+async def snapshot(svc: FaceHost, snapshot_id: str, *, actor: str) -> bytes:
     """A watch-list snapshot's image (viewing it is audited)."""
-    from anfang.face.service import FaceError
 
     def read() -> FaceSnapshot | None:
         with svc.platform.read_session() as s:
@@ -193,7 +207,7 @@ async def snapshot(svc: FaceService, snapshot_id: str, *, actor: str) -> bytes:
     return svc.platform.secrets.open(snap.image_sealed, store.snapshot_purpose(snapshot_id))
 
 
-async def reconcile(svc: FaceService) -> list[str]:
+async def reconcile(svc: FaceHost) -> list[str]:
     """Drop from memory the people whose rows went with their resident (the foreign key
     cascades when a resident is removed), and record each erasure in the audit log."""
 

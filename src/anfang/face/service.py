@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,15 +25,14 @@ from anfang.face import alerts, store
 from anfang.face.config import FaceConfig
 from anfang.face.engine import Analysis, FaceEngine
 from anfang.face.index import FaceIndex, Hit, decide
-from anfang.face.models import PersonOut
 from anfang.face.reasons import FaceRefused, Reason
+from anfang.face.results import Enrolment, FaceError, Identification, Match, refuse
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
-REFUSALS = Counter("anfang_face_refusals_total", "Images or faces refused", ["reason"])
 IDENTIFY = Counter("anfang_face_identify_total", "Identifications", ["result"])
 # Faces described per capture when every face is checked against the watch lists.
 MAX_FACES = 5
@@ -45,53 +43,6 @@ DECISION_SECONDS = Histogram(
     "Image received to identification",
     buckets=(0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5),
 )
-
-
-class FaceError(Exception):
-    """A refused face operation that is not about the image (unknown person, …)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """The enrolled person a face matched."""
-
-    person_id: str
-    name: str
-    kind: str
-    distance: float
-    watch_list: str | None = None
-    watch_priority: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Identification:
-    """The answer to one capture: faces seen, the best match under the threshold (or
-    None), the best distance even above it, quality, and any watch-list hit."""
-
-    faces: int
-    match: Match | None
-    distance: float | None
-    runner_up: float | None
-    threshold: float
-    quality: dict[str, float] | None
-    watchlist: dict[str, Any] | None
-    event_id: str | None
-    decision_ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class Enrolment:
-    """A stored enrolment."""
-
-    person: PersonOut
-    template_id: int
-    quality: dict[str, float]
-    duplicate_of: str | None
 
 
 def liveness_passed(value: object, min_score: float) -> bool | None:
@@ -111,14 +62,6 @@ def liveness_passed(value: object, min_score: float) -> bool | None:
         return float(text) >= min_score
     except ValueError:
         return None
-
-
-def refuse(reasons: list[Reason]) -> FaceRefused:
-    """Count and log a refusal, and return it to raise."""
-    for r in reasons:
-        REFUSALS.labels(r.code).inc()
-    log.info("face refused: %s", "; ".join(f"{r.code} {r.detail}" for r in reasons))
-    return FaceRefused(reasons)
 
 
 class FaceService:
@@ -203,7 +146,7 @@ class FaceService:
         t0 = time.perf_counter()
         if liveness_passed(liveness, self.config.liveness_min_score) is False:
             raise refuse([Reason("liveness.fail", str(liveness))])
-        analysis = await self._analyse(image, describe=MAX_FACES if all_faces else 1)
+        analysis = await self.analyse(image, describe=MAX_FACES if all_faces else 1)
         if not analysis.faces:
             IDENTIFY.labels("no_face").inc()
             return self._answer(t0, 0, None, [], None)
@@ -271,7 +214,7 @@ class FaceService:
             took * 1000,
         )
 
-    async def _analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
+    async def analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
         try:
             return await self.engine.analyse(image, describe=describe, want_crop=want_crop)
         except FaceRefused as exc:
@@ -285,7 +228,7 @@ class FaceService:
         """An operator's search (top ``k``, no threshold), audited with its reason."""
         if len(reason.strip()) < 4:
             raise FaceError(422, "a search needs a reason (at least 4 characters)")
-        analysis = await self._analyse(image, describe=1)
+        analysis = await self.analyse(image, describe=1)
         out: list[Match] = []
         if analysis.faces:
             for h in await asyncio.to_thread(self.index.search, analysis.faces[0].vector, k):

@@ -24,7 +24,8 @@ from anfang.ingest.api import _authenticate
 from anfang.subsystems.access import present
 from anfang.subsystems.access.adapters import terminal_http as th
 from anfang.subsystems.access.errors import AccessError
-from anfang.subsystems.access.service import AccessService, Outcome, get_service
+from anfang.subsystems.access.host import Outcome
+from anfang.subsystems.access.service import AccessService, get_service
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/access/terminal", tags=["access-terminal"])

@@ -28,7 +28,7 @@ from anfang.subsystems.access.errors import AccessError
 from anfang.subsystems.access.models import AccessDoor
 
 if TYPE_CHECKING:
-    from anfang.subsystems.access.service import AccessService
+    from anfang.subsystems.access.host import AccessHost
 
 GRANT_SLACK_S = 2  # a person reaches the handle a moment after the relay clicks
 
@@ -66,7 +66,7 @@ def load_door_states(session: Session) -> list[DoorState]:
 class DoorMonitor:
     """Live door states and the forced / held-open rules."""
 
-    def __init__(self, svc: AccessService) -> None:
+    def __init__(self, svc: AccessHost) -> None:
         self.svc = svc
         self.doors: dict[int, DoorRuntime] = {}
 
@@ -147,7 +147,7 @@ class DoorMonitor:
                 ev.device_id = reader.device_id
                 ctx.emit(ev)
             ctx.publish("access.door_state", {"door_id": door.id, "state": state})
-            return self.svc._take_commands(ctx, reader.device_id)
+            return self.svc.pending_commands(ctx, reader.device_id)
 
         return await self.svc.platform.writer.run(job)
 

@@ -19,7 +19,7 @@ from anfang.subsystems.access.errors import AccessError
 from anfang.subsystems.access.models import AccessHolder, AccessPassback
 
 if TYPE_CHECKING:
-    from anfang.subsystems.access.service import AccessService
+    from anfang.subsystems.access.host import AccessHost
 
 
 def note(
@@ -54,7 +54,7 @@ def note(
 
 
 def forgive(
-    svc: AccessService,
+    svc: AccessHost,
     ctx: WriteContext,
     holder_id: int,
     area: str | None,

@@ -10,8 +10,9 @@ from typing import Any
 
 from anfang.face.service import FACE
 from anfang.subsystems.access import captures, rules
+from anfang.subsystems.access.host import Capture, Outcome
 from anfang.subsystems.access.passes_service import check_pass
-from anfang.subsystems.access.service import AccessService, Capture, Outcome
+from anfang.subsystems.access.service import AccessService
 
 log = logging.getLogger(__name__)
 

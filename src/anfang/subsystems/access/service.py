@@ -15,8 +15,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -30,9 +28,11 @@ from anfang.core.secretbox import load_or_create_key
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.subsystems.access import captures, passback, rules
-from anfang.subsystems.access.directory import Directory, Reader
+from anfang.subsystems.access.adapters.osdp_link import OsdpLink
+from anfang.subsystems.access.directory import Directory
 from anfang.subsystems.access.doors import DoorMonitor, DoorState, load_door_states
 from anfang.subsystems.access.errors import AccessError
+from anfang.subsystems.access.host import Capture, Opener, Outcome
 from anfang.subsystems.access.models import (
     AccessCommand,
     AccessDoor,
@@ -40,41 +40,15 @@ from anfang.subsystems.access.models import (
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
-    from anfang.subsystems.access.osdp_link import OsdpLink
 
 log = logging.getLogger(__name__)
 DECISIONS = Counter("anfang_access_decisions_total", "Access decisions", ["result"])
 DENIED = Counter("anfang_access_denied_total", "Access refusals by reason", ["reason"])
 COMMAND_TTL = timedelta(seconds=60)
 
-Opener = Callable[[Reader], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Capture:
-    """A stored face capture to index with the decision; ``hold``: its watch-list hit."""
-
-    saved: captures.Saved
-    hold: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A recorded decision: what the terminal is told, and the event that holds it."""
-
-    decision: rules.Decision
-    event_id: str
-    door_code: str | None
-    commands: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def display(self) -> str:
-        """The Chinese text for the terminal's screen."""
-        return rules.display(self.decision.reason)
-
 
 class AccessService:
-    """The access-control component (also ``platform.services["access"]``)."""
+    """The access-control component (also the capability :data:`ACCESS`)."""
 
     def __init__(self, platform: Kernel) -> None:
         self.platform = platform
@@ -91,7 +65,6 @@ class AccessService:
 
     async def start(self) -> None:
         """Load the configuration and the terminals with commands waiting; connect OSDP."""
-        from anfang.subsystems.access.osdp_link import OsdpLink
 
         def load(ctx: WriteContext) -> list[DoorState]:
             self.directory.load(ctx.session)
@@ -190,7 +163,7 @@ class AccessService:
             ctx.emit(ev)
             if capture is not None:
                 captures.add_row(ctx, capture.saved, ev.id, capture.hold, now)
-            commands = self._take_commands(ctx, reader.device_id) if reader else []
+            commands = self.pending_commands(ctx, reader.device_id) if reader else []
             return Outcome(decision, ev.id, door.code if door else None, commands)
 
         outcome = await platform.writer.run(job)
@@ -278,7 +251,7 @@ class AccessService:
                     log.exception("remote open of door %d through %s failed", door_id, r.protocol)
         return event_id
 
-    def _take_commands(self, ctx: WriteContext, device_id: int) -> list[dict[str, Any]]:
+    def pending_commands(self, ctx: WriteContext, device_id: int) -> list[dict[str, Any]]:
         """Commands waiting for ``device_id``, marked delivered (inside the caller's job)."""
         if device_id not in self._pending_devices:
             return []
@@ -306,7 +279,7 @@ class AccessService:
         if not ids & self._pending_devices:
             return []
         return await self.platform.writer.run(
-            lambda ctx: [c for i in ids for c in self._take_commands(ctx, i)]
+            lambda ctx: [c for i in ids for c in self.pending_commands(ctx, i)]
         )
 
 

@@ -24,7 +24,7 @@ from anfang.subsystems.access.adapters.osdp import (
     SocketChannel,
     credential_of,
 )
-from anfang.subsystems.access.osdp_link import make_decide
+from anfang.subsystems.access.adapters.osdp_link import make_decide
 from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.conftest import CARD, PIN, Site, until
 

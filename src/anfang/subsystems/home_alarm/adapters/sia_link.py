@@ -3,7 +3,7 @@
 See :mod:`.sia_front`. The front process sends, once per turn of its loop, the frames to
 store (parsed, with the version of the account copy it judged them by) and the frames to
 judge (raw), and its counts and log lines. Here each parsed frame is stored (a link test
-only counted) through :meth:`SiaReceiver.store` when its version is
+only counted) through :meth:`LinkedReceiver.store` when its version is
 still the directory's, and judged again from its raw bytes otherwise; the verdicts go back
 once per turn. A front process that dies is started again after a second.
 """
@@ -15,7 +15,8 @@ import contextlib
 import logging
 import multiprocessing
 import socket
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm.adapters.sia_events import Brief, EventSpec, events_of
@@ -29,10 +30,37 @@ from anfang.subsystems.home_alarm.adapters.sia_front import (
     front_main,
 )
 from anfang.subsystems.home_alarm.adapters.sia_ipc import Channel
-from anfang.subsystems.home_alarm.adapters.sia_tcp import PendingFrame
+from anfang.subsystems.home_alarm.adapters.sia_tcp import FrameHandler, PendingFrame
 
 if TYPE_CHECKING:
-    from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
+    from anfang.core.events import Event
+    from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaMessage
+    from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
+
+
+class LinkedReceiver(FrameHandler, Protocol):
+    """What the front process's link needs of the receiver it serves."""
+
+    host: str
+    port: int
+    udp: bool
+    read_timeout: float
+    directory: AccountDirectory
+
+    def counted(self, outcome: str, n: int = 1) -> None:
+        """Count frames of one outcome."""
+
+    def link_test(self, msg: SiaMessage | Brief, account: AccountInfo, now: datetime) -> None:
+        """A link test: the panel is alive, nothing to store."""
+
+    def store(
+        self, msg: SiaMessage | Brief, account: AccountInfo, events: list[Event], now: datetime
+    ) -> PendingFrame:
+        """Hand an accepted message's events to the writer."""
+
+    def settled(self, pending: PendingFrame) -> bool:
+        """Whether the frame is durable (False: storage unavailable)."""
+
 
 log = logging.getLogger(__name__)
 _Asked = tuple[Channel | None, int]  # (the front process's channel, its frame token)
@@ -43,7 +71,7 @@ RESTART_DELAY_S = 1.0
 class FrontLink:
     """Runs the front process for ``receiver`` and serves its requests."""
 
-    def __init__(self, receiver: SiaReceiver) -> None:
+    def __init__(self, receiver: LinkedReceiver) -> None:
         self.rx = receiver
         self.process: multiprocessing.process.BaseProcess | None = None
         self.channel: Channel | None = None

@@ -29,7 +29,7 @@ from anfang.subsystems.access.directory import Reader
 from anfang.subsystems.access.models import AccessReader, scbk_purpose
 
 if TYPE_CHECKING:
-    from anfang.subsystems.access.service import AccessService
+    from anfang.subsystems.access.host import AccessHost
 
 log = logging.getLogger(__name__)
 RECONNECTS = Counter(
@@ -40,7 +40,7 @@ MAX_BACKOFF_S = 60.0
 LINK_CHECK_S = 0.5
 
 
-def make_report(svc: AccessService) -> Report:
+def make_report(svc: AccessHost) -> Report:
     """The callback a panel uses for PD health changes: an event on the reader's door."""
 
     async def report(device: str, address: str, kind: str, payload: dict[str, Any]) -> None:
@@ -49,7 +49,7 @@ def make_report(svc: AccessService) -> Report:
     return report
 
 
-def make_decide(svc: AccessService) -> Decide:
+def make_decide(svc: AccessHost) -> Decide:
     """The callback a panel uses: present, return (granted, unlock seconds)."""
 
     async def decide(device: str, address: str, kind: str, value: str) -> tuple[bool, int]:
@@ -78,7 +78,7 @@ class OsdpLink:
     TCP link drops; and the remote-open path through them."""
 
     def __init__(
-        self, svc: AccessService, backoff_s: float = BACKOFF_S, max_backoff_s: float = MAX_BACKOFF_S
+        self, svc: AccessHost, backoff_s: float = BACKOFF_S, max_backoff_s: float = MAX_BACKOFF_S
     ) -> None:
         self.svc = svc
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
