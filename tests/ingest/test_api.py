@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from anfang.app.platform import Platform
 from anfang.config import Settings
 from anfang.ingest import http_push as hp
-from anfang.sim.http_device import SimulatedHttpDevice
+from anfang.ingest.sim_device import SimulatedHttpDevice
 from anfang.store.models import Device, EventRow
 from tests.conftest import make_settings
 from tests.ingest.conftest import HEARTBEAT, INGEST, add_device, ingest_app, serve, until

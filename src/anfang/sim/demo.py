@@ -26,8 +26,8 @@ from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.registry import make_sims
 from anfang.config import Settings
+from anfang.ingest.sim_runner import Activity, SimRunner
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
-from anfang.sim.runner import Activity, PayloadFn, SimRunner
 from anfang.site.importer import import_site
 from anfang.site.residents import import_residents
 from anfang.store.models import Device, Site
@@ -128,16 +128,7 @@ def plan_devices(
             continue
         acts = by_code.get(code) or by_type.get(dev["type"], [])
         if dev["type"] == "ir_beam":
-            # One intrusion every minute and a half across the 20 perimeter zones.
-            acts = [
-                Activity(
-                    "perimeter.intrusion",
-                    0.034 * k,
-                    _zone_payload(dev.get("zone")),
-                    then="perimeter.restore",
-                    then_after_s=15,
-                )
-            ]
+            continue  # played by the perimeter subsystem's simulator
         silent = tempo.silent_after_s if code == SILENT_DEVICE else None
         runner.add(
             code,
@@ -149,13 +140,6 @@ def plan_devices(
         )
     route = [d["code"] for d in community.devices if d["type"] == "patrol_point"]
     runner.spawn(_patrol(runner, route, names.name(), tempo.patrol_step_s), "sim-patrol")
-
-
-def _zone_payload(zone: str | None) -> PayloadFn:
-    def payload(rng: random.Random) -> dict[str, Any]:
-        return {"zone": zone, "detector": "active_infrared", "beam": rng.randint(1, 4)}
-
-    return payload
 
 
 def _visitor(rng: random.Random) -> str:
@@ -176,20 +160,6 @@ async def _patrol(runner: SimRunner, route: list[str], guard: str, step_s: float
                     {"guard": guard, "route": "夜班A线", "round": rnd, "seq": seq},
                 )
             await asyncio.sleep(step_s * runner.rng.uniform(0.7, 1.3))
-
-
-async def _first_alarm(runner: SimRunner, community: DemoCommunity, after_s: float = 5.0) -> None:
-    """One perimeter intrusion a few seconds after start, so that a newcomer sees an alarm
-    in the first minute (the random ones come every minute and a half)."""
-    await asyncio.sleep(after_s)
-    beams = [d for d in community.devices if d["type"] == "ir_beam" and d["code"] in runner.devices]
-    if not beams:
-        return
-    dev, zone = runner.devices[beams[0]["code"]], beams[0].get("zone")
-    payload = {"zone": zone, "detector": "active_infrared", "beam": 1}
-    dev.emit("perimeter.intrusion", payload)
-    await asyncio.sleep(15.0)
-    dev.emit("perimeter.restore", payload)
 
 
 async def _report(runner: SimRunner, every_s: float = 60.0) -> None:
@@ -304,7 +274,6 @@ async def run_demo(
         plan_devices(community, runner, found, tempo)
         await runner.start()
         runner.spawn(_report(runner), "sim-report")
-        runner.spawn(_first_alarm(runner, community), "sim-first-alarm")
         # The console works from here on: say so before the slower simulators start.
         _banner(url, platform, seeded, len(runner.devices))
         ctx = SimContext(

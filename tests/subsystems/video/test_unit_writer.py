@@ -12,7 +12,7 @@ from anfang.subsystems.video.adapters.rtp_h26x import Interleaved
 from anfang.subsystems.video.adapters.rtsp_wire import Media
 from anfang.subsystems.video.segmenter import SegmentDone
 from anfang.subsystems.video.unit_writer import UnitWriter
-from tests.subsystems.video.test_rtsp_client import clip, rtp_frames
+from tests.subsystems.video.adapters.test_rtsp_client import clip, rtp_frames
 
 MEDIA = Media("video", 96, "H264")
 

@@ -22,8 +22,8 @@ SUBSYSTEM = register(
         ),
         components=(
             "anfang.face.service:make_face",
-            "anfang.subsystems.access.service:make_access",
-            "anfang.subsystems.access.linkage:make_access_linkage",
+            "anfang.subsystems.access.component:make_access",
+            "anfang.subsystems.access.component:make_linkage",
         ),
         sims=("anfang.subsystems.access.sim:make_demo_terminals",),
         order=30,

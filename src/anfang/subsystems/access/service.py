@@ -292,11 +292,3 @@ def get_service(platform: Kernel) -> AccessService:
     if svc is None:
         raise AccessError("access control is not running", 503)
     return svc
-
-
-def make_access(platform: Kernel) -> AccessService:
-    """Component factory: the access service, registered as a writer hook and a service."""
-    svc = AccessService(platform)
-    platform.writer.hooks.append(svc.directory)
-    platform.capabilities.provide(ACCESS, svc)
-    return svc

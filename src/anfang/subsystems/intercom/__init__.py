@@ -10,7 +10,7 @@ SUBSYSTEM = register(
         "Building intercom",
         models=("anfang.subsystems.intercom.models",),
         api=("anfang.subsystems.intercom.api",),
-        components=("anfang.subsystems.intercom.service:make_intercom",),
+        components=("anfang.subsystems.intercom.component:make_intercom",),
         sims=("anfang.subsystems.intercom.sim:make_demo_intercom",),
         order=40,
     ),

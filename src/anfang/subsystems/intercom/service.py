@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from anfang.kernel import Kernel
 
 log = logging.getLogger(__name__)
-__all__ = ["IntercomError", "IntercomService", "IntercomSettings", "make_intercom"]
+__all__ = ["IntercomError", "IntercomService", "IntercomSettings"]
 
 
 class IntercomError(Exception):
@@ -171,20 +171,3 @@ class IntercomService(CallFlow):
 
 
 INTERCOM: Key[IntercomService] = Key("intercom")
-
-
-def make_intercom(platform: Kernel) -> IntercomService | None:
-    """The component factory: the intercom service, unless ``ANFANG_INTERCOM_ENABLED=false``."""
-    s = platform.settings
-    settings = IntercomSettings(
-        enabled=s.intercom_enabled,
-        sip_host=s.intercom_sip_host,
-        sip_port=s.intercom_sip_port,
-        ring_timeout_s=s.intercom_ring_timeout_s,
-        domain=s.intercom_domain,
-    )
-    if not settings.enabled:
-        return None
-    service = IntercomService(platform, settings)
-    platform.capabilities.provide(INTERCOM, service)
-    return service

@@ -12,6 +12,7 @@ SUBSYSTEM = register(
         models=("anfang.subsystems.perimeter.models",),
         api=("anfang.subsystems.perimeter.api",),
         components=("anfang.subsystems.perimeter.component:make",),
+        sims=("anfang.subsystems.perimeter.sim:make_demo_beams",),
         order=10,
     ),
     [

@@ -11,8 +11,8 @@ SUBSYSTEM = register(
         models=("anfang.subsystems.video.models",),
         api=("anfang.subsystems.video.api", "anfang.subsystems.video.api_media"),
         components=(
-            "anfang.subsystems.video.recorder:make_recorder",
-            "anfang.subsystems.video.media:make_media",
+            "anfang.subsystems.video.component:make_recorder",
+            "anfang.subsystems.video.component:make_media",
         ),
         sims=("anfang.subsystems.video.sim:make_demo_cameras",),
         order=20,

@@ -31,8 +31,8 @@ from anfang.subsystems.video.adapters.rtsp import (
     redact_text,
     with_credentials,
 )
+from anfang.subsystems.video.adapters.rtsp_client import RtspConnection, RtspError, connect
 from anfang.subsystems.video.adapters.rtsp_wire import Media, RtspProtocolError
-from anfang.subsystems.video.rtsp_client import RtspConnection, RtspError, connect
 from anfang.subsystems.video.segmenter import SegmentDone
 from anfang.subsystems.video.unit_writer import UnitWriter
 

@@ -39,13 +39,6 @@ log = logging.getLogger(__name__)
 RESCAN_S = 30.0
 
 
-def make_media(platform: Kernel) -> MediaService:
-    """The component (always on: it only acts when asked or when cameras are analysed)."""
-    svc = MediaService(platform)
-    platform.capabilities.provide(MEDIA, svc)
-    return svc
-
-
 class MediaService:
     """What the video viewing API and the linkage handlers share."""
 

@@ -65,16 +65,6 @@ class CamStatus:
 RECORDER: Key[Recorder] = Key("video.recorder")
 
 
-def make_recorder(platform: Kernel) -> Recorder | None:
-    """The recorder, when ``video_recording`` is on."""
-    if not platform.settings.video_recording:
-        return None
-    rec = Recorder(platform)
-    platform.capabilities.provide(RECORDER, rec)
-    platform.writer.hooks.append(rec)
-    return rec
-
-
 class Recorder:
     """Spawns the recording workers, hands them cameras, and turns reports into records."""
 

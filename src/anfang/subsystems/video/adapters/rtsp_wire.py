@@ -1,6 +1,6 @@
 """RTSP 1.0 on the wire, without I/O: requests, responses, auth, SDP, interleaved frames.
 
-The pure core of the recorder's RTSP client (``video/rtsp_client.py``): bytes in, typed
+The pure core of the recorder's RTSP client (``video/adapters/rtsp_client.py``): bytes in, typed
 messages out. Only what a recorder needs of RFC 2326 / RFC 4566 / RFC 2617 is here:
 DESCRIBE → SETUP (RTP over the RTSP connection, "interleaved") → PLAY, keep-alives and
 TEARDOWN; Basic and Digest (MD5) authentication; the SDP of the video track.

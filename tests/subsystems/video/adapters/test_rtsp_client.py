@@ -20,8 +20,8 @@ import av
 import numpy as np
 import pytest
 
+from anfang.subsystems.video.adapters.rtsp_client import RtspError, connect
 from anfang.subsystems.video.camera_task import CameraJob, CameraTask, Reporter
-from anfang.subsystems.video.rtsp_client import RtspError, connect
 
 NONCE, REALM = "4e6f6e6365", "IP Camera"
 

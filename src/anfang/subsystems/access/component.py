@@ -1,25 +1,33 @@
-"""Access alarms linked to cameras: a forced door, a duress code or a watch-list hit asks
-video for a snapshot and a clip from the cameras nearest to the door (issue 4's event media).
-"""
+"""The access subsystem's component factories: the access service (a writer hook and the
+capability :data:`ACCESS`) and the linkage of access alarms to cameras: a forced door, a
+duress code or a watch-list hit asks video for a snapshot and a clip from the cameras
+nearest to the door. (Face recognition, ``anfang.face``, is registered with it too.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from anfang.core.linkage import AlarmCameraLinker
+from anfang.kernel import Kernel
 from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
+from anfang.subsystems.access.service import ACCESS, AccessService
 
-if TYPE_CHECKING:
-    from anfang.kernel import Kernel
+
+def make_access(platform: Kernel) -> AccessService:
+    """Component factory: the access service, registered as a writer hook and a service."""
+    svc = AccessService(platform)
+    platform.writer.hooks.append(svc.directory)
+    platform.capabilities.provide(ACCESS, svc)
+    return svc
+
 
 LINKED_KINDS = frozenset({"access.door_forced", "access.duress", "face.watchlist_hit"})
 CLIP_PARAMS = {"pre_s": 10, "post_s": 20}
 CAMERAS = 2
 
 
-def make_access_linkage(platform: Kernel) -> AlarmCameraLinker:
+def make_linkage(platform: Kernel) -> AlarmCameraLinker:
     """The component factory named in the subsystem registration."""
 
     def targets(alarm_id: str) -> tuple[str, tuple[str, ...], int | None, datetime] | None:

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from anfang.app.platform import Platform
-from anfang.sim.runner import Activity, SimRunner
+from anfang.ingest.sim_runner import Activity, SimRunner
 from anfang.store.models import Device, EventRow
 from tests.ingest.conftest import add_device, until
 

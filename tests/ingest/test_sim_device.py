@@ -10,7 +10,7 @@ import uvicorn
 from sqlalchemy import func, select
 
 from anfang.app.platform import Platform
-from anfang.sim.http_device import SimulatedHttpDevice
+from anfang.ingest.sim_device import SimulatedHttpDevice
 from anfang.store.models import EventRow
 from tests.conftest import make_settings
 from tests.ingest.conftest import add_device, ingest_app, serve, until

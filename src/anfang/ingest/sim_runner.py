@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from anfang.sim.http_device import DeviceStats, SimulatedHttpDevice
+from anfang.ingest.sim_device import DeviceStats, SimulatedHttpDevice
 
 log = logging.getLogger(__name__)
 

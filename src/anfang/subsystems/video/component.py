@@ -1,0 +1,25 @@
+"""The video subsystem's component factories: the recorder (when recording is on) and the
+media service (snapshots, clips, playback, live view, video health)."""
+
+from __future__ import annotations
+
+from anfang.kernel import Kernel
+from anfang.subsystems.video.media import MEDIA, MediaService
+from anfang.subsystems.video.recorder import RECORDER, Recorder
+
+
+def make_recorder(platform: Kernel) -> Recorder | None:
+    """The recorder, when ``video_recording`` is on."""
+    if not platform.settings.video_recording:
+        return None
+    rec = Recorder(platform)
+    platform.capabilities.provide(RECORDER, rec)
+    platform.writer.hooks.append(rec)
+    return rec
+
+
+def make_media(platform: Kernel) -> MediaService:
+    """The component (always on: it only acts when asked or when cameras are analysed)."""
+    svc = MediaService(platform)
+    platform.capabilities.provide(MEDIA, svc)
+    return svc
