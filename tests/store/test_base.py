@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import select, text
+from sqlalchemy.exc import ProgrammingError, StatementError
 from sqlalchemy.orm import Session
 
 from anfang.store import migrate
@@ -61,5 +62,29 @@ def test_writer_thread_gets_back_its_own_connection(db_url: str) -> None:
             with engine.connect() as conn:
                 used.add(id(conn.connection.dbapi_connection))
         assert len(used) == 1
+    finally:
+        engine.dispose()
+
+
+def test_an_unfinished_read_leaves_no_old_snapshot_in_the_pool(tmp_path: Path) -> None:
+    """A streamed SELECT left half-read (an early return) kept its SQLite read snapshot on
+    the pooled connection; the next reader then missed rows committed since."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'snap.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (i INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1), (2), (3)"))
+        with Session(engine) as s:
+            rows = s.execute(text("SELECT i FROM t").execution_options(yield_per=1))
+            assert next(iter(rows))[0] == 1  # and then stop reading (kept referenced)
+        # The half-read connection is checked out again (the pool is LIFO) while another
+        # commits a row; both go back, the half-read one last, so the next reader gets it.
+        with engine.connect() as _again, engine.connect() as other:
+            other.execute(text("INSERT INTO t VALUES (4)"))
+            other.commit()
+        with Session(engine) as s:
+            assert s.scalar(text("SELECT count(*) FROM t")) == 4
+        with pytest.raises(ProgrammingError):  # the abandoned result is closed, not stale
+            list(rows)
     finally:
         engine.dispose()

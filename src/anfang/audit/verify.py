@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +36,24 @@ def verify(
 ) -> Report:
     """Check every link, every checkpoint signature and the anchor file."""
     total = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
-    prev_hash = chain.GENESIS
-    expected = 1
-    hashes: dict[int, str] = {}
     rows = session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
     )
+    with rows:  # closed on an early return too: an open cursor keeps its read snapshot
+        found = _walk(rows, total, progress)
+    if isinstance(found, Report):
+        return found
+    hashes, last = found
+    return _rest(session, public, anchor, hashes, last)
+
+
+def _walk(
+    rows: Iterable[AuditEntry], total: int, progress: Callable[[int, int], None] | None
+) -> Report | tuple[dict[int, str], int]:
+    """Walk the chain: the hashes by sequence number and the last one, or what is broken."""
+    prev_hash = chain.GENESIS
+    expected = 1
+    hashes: dict[int, str] = {}
     for e in rows:
         if e.seq != expected:
             return Report(
@@ -63,7 +75,17 @@ def verify(
         expected += 1
         if progress is not None and e.seq % 10_000 == 0:
             progress(e.seq, total)
-    last = expected - 1
+    return hashes, expected - 1
+
+
+def _rest(
+    session: Session,
+    public: Ed25519PublicKey,
+    anchor: Path | None,
+    hashes: dict[int, str],
+    last: int,
+) -> Report:
+    """Check the signed checkpoints and the anchor file against the walked chain."""
     n_cp = 0
     for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars():
         n_cp += 1

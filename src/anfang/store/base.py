@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -85,6 +86,7 @@ def _json_dumps(value: Any) -> str:
 # Twice the size at which the WAL is made to start over (store/checkpoint.py), so that in
 # steady use the file keeps its blocks; a WAL that grew past it is cut back on restart.
 WAL_SIZE_LIMIT = 256 * 1024 * 1024
+_CURSORS = "anfang.cursors"
 
 
 def make_engine(
@@ -121,5 +123,19 @@ def make_engine(
             cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
             cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
+
+        # A SELECT that was not read to its end keeps its SQLite read snapshot open until
+        # its cursor is closed, and a pooled connection carries that old snapshot to the
+        # next reader, who then misses what was committed since (a call's new state seen,
+        # its event, committed in the same transaction, not yet). So every cursor a
+        # connection ran is closed when the connection goes back to the pool.
+        @event.listens_for(engine, "before_cursor_execute")
+        def _track_cursor(conn: Any, cursor: Any, *_: Any) -> None:
+            conn.info.setdefault(_CURSORS, weakref.WeakSet()).add(cursor)
+
+        @event.listens_for(engine, "checkin")
+        def _close_cursors(_dbapi_conn: Any, record: Any) -> None:
+            for cursor in list(record.info.pop(_CURSORS, ())):
+                cursor.close()
 
     return engine
