@@ -27,6 +27,7 @@ from tests.web.conftest import Server, _seed, serve
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 20_000
+LIVE_WAIT_MS = 90_000
 T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)
 
 
@@ -171,9 +172,14 @@ def test_alarm_video_pops_up(page: Any, vserver: Server) -> None:
         assert r.status_code == 201, r.text
     popup = page.locator('#video-popup[data-camera="CAM-V1"]')
     expect(popup).to_be_visible()
+    # Wait on what matters, not on a count under a fixed budget: the pop-up's player got
+    # live fragments and has a picture to show. Under a loaded CI host the live view's
+    # first fragments can take a while (the RTSP session and the remuxer start first),
+    # so the deadline is a generous upper bound, not the expected time.
     page.wait_for_function(
-        "v => Number(v.dataset.fragments || 0) > 5",
+        "v => Number(v.dataset.fragments || 0) >= 1 && v.readyState >= 2",
         arg=page.locator("#video-popup video").element_handle(),
+        timeout=LIVE_WAIT_MS,
     )
     page.keyboard.press("Escape")
     expect(popup).to_have_count(0)
