@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from anfang.auth.principal import Principal
 from anfang.auth.rbac import Perm, allowed
-
-if TYPE_CHECKING:
-    from anfang.kernel import Kernel
+from anfang.kernel import Kernel
 
 
 def get_platform(request: Request) -> Kernel:
@@ -69,7 +67,7 @@ def require(perm: Perm) -> Callable[..., object]:
     return check
 
 
-PlatformDep = Annotated["Kernel", Depends(get_platform)]
+PlatformDep = Annotated[Kernel, Depends(get_platform)]
 
 __all__ = ["PlatformDep", "Principal", "SessionDep", "current_principal", "get_platform", "require"]
 SessionDep = Annotated[Session, Depends(read_session)]

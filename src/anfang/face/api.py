@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
 from anfang.face import people, store
 from anfang.face.engine import FaceEngineError
@@ -37,7 +37,6 @@ from anfang.face.service import FACE, FaceService
 from anfang.kernel import Kernel
 
 router = APIRouter(tags=["face"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.PEOPLE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.SITE_WRITE))]
 Device = Annotated[Principal, Depends(require(Perm.EVENTS_SUBMIT))]

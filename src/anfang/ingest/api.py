@@ -148,8 +148,9 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _authenticate(request: Request) -> tuple[hp.PushHeaders, bytes]:
-    """Size, headers, clock window, device, signature: in that order."""
+async def authenticate_device(request: Request) -> tuple[hp.PushHeaders, bytes]:
+    """Check a signed device request (also used by other device interfaces on the same
+    scheme): size, headers, clock window, device, signature, in that order."""
     settings = _platform(request).settings
     body = await _read_body(request, settings.max_body_bytes)
     head = hp.parse_headers(request.headers)
@@ -235,7 +236,7 @@ _HEARTBEAT_DOC: dict[str, Any] = {
 async def ingest_events(request: Request) -> JSONResponse:
     """Store a device's events; answers 200 only once they are durable."""
     try:
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         pushed = hp.parse_events(body)
     except hp.PushRejected as exc:
         return _refuse(exc, _device_header(request))
@@ -269,7 +270,7 @@ async def ingest_events(request: Request) -> JSONResponse:
 async def ingest_heartbeat(request: Request) -> JSONResponse:
     """Record that the device is alive (brings an offline device back online)."""
     try:
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         hp.parse_heartbeat(body)
     except hp.PushRejected as exc:
         return _refuse(exc, _device_header(request))

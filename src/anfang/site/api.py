@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from anfang.api.deps import SessionDep
+from anfang.api.deps import PlatformDep, SessionDep
 from anfang.site import api_devices, api_people
 from anfang.site import schemas as s
 from anfang.site import service as svc
@@ -18,7 +18,6 @@ from anfang.site.api_common import (
     Cascade,
     Limit,
     Offset,
-    PlatformDep,
     SiteReader,
     SiteWriter,
     http_errors,

@@ -8,12 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Response
 
-from anfang.api.deps import Principal, get_platform, require
+from anfang.api.deps import Principal, require
 from anfang.auth.rbac import Perm
-from anfang.kernel import Kernel
 from anfang.site.service import Conflict, Invalid, NotFound, SiteError
 
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 SiteReader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 SiteWriter = Annotated[Principal, Depends(require(Perm.SITE_WRITE))]
 DeviceWriter = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]

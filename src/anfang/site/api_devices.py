@@ -6,14 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from anfang.api.deps import SessionDep
+from anfang.api.deps import PlatformDep, SessionDep
 from anfang.site import schemas as s
 from anfang.site import service as svc
 from anfang.site.api_common import (
     DeviceWriter,
     Limit,
     Offset,
-    PlatformDep,
     SiteReader,
     SiteWriter,
     http_errors,

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile as FormFile
 
-from anfang.api.deps import SessionDep, require
+from anfang.api.deps import PlatformDep, SessionDep, require
 from anfang.auth.rbac import Perm
 from anfang.site import schemas as s
 from anfang.site import service as svc
@@ -18,7 +18,6 @@ from anfang.site.api_common import (
     Limit,
     Offset,
     PeopleReader,
-    PlatformDep,
     SiteWriter,
     http_errors,
     paged,

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anfang.api.deps import SessionDep
+from anfang.api.deps import PlatformDep, SessionDep
 from anfang.kernel import Kernel
 from anfang.store.models import Device, EventRow, Site, Unit
 from anfang.subsystems.access import captures, crud
@@ -22,7 +22,6 @@ from anfang.subsystems.access.api_common import (
     Events,
     Opener,
     People,
-    PlatformDep,
     Reader,
     delete_row,
     errors,

@@ -16,7 +16,6 @@ from anfang.kernel import Kernel
 from anfang.subsystems.access import crud
 from anfang.subsystems.access.errors import AccessError
 
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 
 

@@ -9,14 +9,13 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from anfang.api.deps import SessionDep
+from anfang.api.deps import PlatformDep, SessionDep
 from anfang.store.models import Resident
 from anfang.subsystems.access import crud
 from anfang.subsystems.access import schemas as s
 from anfang.subsystems.access.api_common import (
     Config,
     People,
-    PlatformDep,
     Reader,
     delete_row,
     errors,

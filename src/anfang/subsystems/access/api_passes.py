@@ -11,10 +11,9 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm, allowed
 from anfang.core.writer import WriteContext
-from anfang.kernel import Kernel
 from anfang.store.models import Household, User
 from anfang.subsystems.access import passes_service as svc
 from anfang.subsystems.access.models_passes import (
@@ -31,7 +30,6 @@ from anfang.subsystems.access.models_passes import (
 from anfang.subsystems.access.passes import MAX_TEXT
 
 router = APIRouter(tags=["visitor_passes"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Issuer = Annotated[Principal, Depends(require(Perm.PASSES_ISSUE))]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Checker = Annotated[Principal, Depends(require(Perm.EVENTS_SUBMIT))]

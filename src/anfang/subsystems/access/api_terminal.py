@@ -20,7 +20,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from anfang.core.writer import StorageUnavailable
 from anfang.ingest import http_push as hp
-from anfang.ingest.api import _authenticate
+from anfang.ingest.api import authenticate_device
 from anfang.subsystems.access import present
 from anfang.subsystems.access.adapters import terminal_http as th
 from anfang.subsystems.access.errors import AccessError
@@ -72,7 +72,7 @@ async def credential(request: Request) -> JSONResponse:
     """Decide a card (decimal, hex or a Wiegand 26/34 frame), PIN or QR code."""
     try:
         svc = get_service(request.app.state.platform)
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         req = th.parse_credential(body)
         if req.kind == "qr":
             out = await present.present_qr(svc, head.device, req.reader, req.value)
@@ -95,7 +95,7 @@ async def face(request: Request) -> JSONResponse:
     """Multipart fields: ``image`` (JPEG/PNG), optional ``reader`` and ``liveness``."""
     try:
         svc = get_service(request.app.state.platform)
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         if "multipart/form-data" not in request.headers.get("content-type", ""):
             raise hp.PushRejected(415, "bad_content_type", "send multipart/form-data")
         try:
@@ -126,7 +126,7 @@ async def status(request: Request) -> JSONResponse:
     """``{"reader": "1", "door": "open"|"closed"}``; answers with waiting commands."""
     try:
         svc = get_service(request.app.state.platform)
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         report = th.parse_status(body)
         try:
             raised, commands = await svc.door_report(head.device, report.reader, report.open)
@@ -145,7 +145,7 @@ async def poll(request: Request) -> JSONResponse:
     try:
         platform = request.app.state.platform
         svc = get_service(platform)
-        head, body = await _authenticate(request)
+        head, body = await authenticate_device(request)
         hp.parse_heartbeat(body)
         await platform.writer.run(lambda ctx: platform.devices.heartbeat(ctx, head.device))
         commands = await svc.take_commands(head.device)

@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
-from anfang.kernel import Kernel
 from anfang.subsystems.home_alarm import partitions as parts
 from anfang.subsystems.home_alarm import service as svc
 from anfang.subsystems.home_alarm.models import (
@@ -26,7 +25,6 @@ from anfang.subsystems.home_alarm.models import (
 )
 
 router = APIRouter(tags=["home_alarm"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
 Handler = Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))]

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import select
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.intercom import store
@@ -23,7 +23,6 @@ from anfang.subsystems.intercom.models import (
 from anfang.subsystems.intercom.service import INTERCOM, IntercomError, IntercomService
 
 router = APIRouter(tags=["intercom"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.INTERCOM_READ))]
 Unlocker = Annotated[Principal, Depends(require(Perm.INTERCOM_UNLOCK))]
 

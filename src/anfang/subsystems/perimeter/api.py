@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.site.cameras import nearest_cameras
@@ -22,7 +22,6 @@ from anfang.subsystems.perimeter.models import (
 from anfang.subsystems.perimeter.state import PERIMETER_STATE, PerimeterState
 
 router = APIRouter(tags=["perimeter"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Handler = Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))]
 Configurer = Annotated[Principal, Depends(require(Perm.ALARM_DEFS_WRITE))]

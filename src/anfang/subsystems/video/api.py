@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import AwareDatetime
 
-from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
-from anfang.kernel import Kernel
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.recorder import RECORDER
 from anfang.subsystems.video.schemas import (
@@ -29,7 +28,6 @@ from anfang.subsystems.video.schemas import (
 )
 
 router = APIRouter(prefix="/video", tags=["video"])
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
 

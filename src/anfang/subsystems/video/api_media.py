@@ -21,7 +21,7 @@ from prometheus_client import Counter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from anfang.api.deps import Principal, get_platform, require
+from anfang.api.deps import PlatformDep, Principal, require
 from anfang.auth.rbac import Perm, allowed
 from anfang.kernel import Kernel
 from anfang.store.models import Device
@@ -49,7 +49,6 @@ router = APIRouter(prefix="/video", tags=["video"])
 REJECTED = Counter("anfang_video_media_rejected_total", "Video media requests refused", ["why"])
 Viewer = Annotated[Principal, Depends(require(Perm.VIDEO_VIEW))]
 Exporter = Annotated[Principal, Depends(require(Perm.VIDEO_EXPORT))]
-PlatformDep = Annotated[Kernel, Depends(get_platform)]
 
 
 def _svc(platform: Kernel) -> MediaService:
