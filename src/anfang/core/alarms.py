@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core import kinds
+from anfang.core.errors import DomainError
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
 from anfang.core.writer import WriteContext, Writer
@@ -41,12 +42,16 @@ kinds.register(
 )
 
 
-class AlarmNotFound(LookupError):
+class AlarmNotFound(DomainError, LookupError):
     """No alarm with that id."""
 
+    status = 404
 
-class AlarmStateError(ValueError):
+
+class AlarmStateError(DomainError, ValueError):
     """The requested step is not allowed from the alarm's current state."""
+
+    status = 409
 
 
 @dataclass(slots=True)
@@ -272,7 +277,7 @@ class AlarmEngine:
             raise AlarmStateError(f"unknown action {action!r}")
         alarm = ctx.session.get(Alarm, alarm_id)
         if alarm is None:
-            raise AlarmNotFound(alarm_id)
+            raise AlarmNotFound(f"no alarm {alarm_id!r}")
         allowed_from, to_state = ACTIONS[action]
         if alarm.state not in allowed_from:
             raise AlarmStateError(

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.api.routes.events import row_json
 from anfang.auth.rbac import Perm
-from anfang.core.alarms import OPEN_STATES, AlarmNotFound, AlarmStateError, alarm_json
-from anfang.core.writer import WriteContext
-from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, EventRow
+from anfang.core import alarm_service as svc
 
 router = APIRouter(tags=["alarms"])
 
@@ -76,22 +72,6 @@ class DefinitionIn(BaseModel):
         return v
 
 
-def definition_json(d: AlarmDefinition) -> dict[str, Any]:
-    """A definition as JSON-ready data."""
-    return {
-        "id": d.id,
-        "name": d.name,
-        "kinds": d.kinds,
-        "device_codes": d.device_codes,
-        "zone_ids": d.zone_ids,
-        "priority": d.priority,
-        "procedure": d.procedure,
-        "schedule": d.schedule,
-        "ack_timeout_s": d.ack_timeout_s,
-        "enabled": d.enabled,
-    }
-
-
 @router.get("/alarms", response_model=AlarmPage)
 def list_alarms(
     request: Request,
@@ -104,25 +84,9 @@ def list_alarms(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AlarmPage:
     """Alarms newest first (``state=open`` for everything not yet resolved)."""
-    q = select(Alarm).order_by(Alarm.id.desc()).limit(limit + 1)
-    if state == "open":
-        q = q.where(Alarm.state.in_(OPEN_STATES))
-    elif state is not None:
-        q = q.where(Alarm.state == state)
-    if priority_max is not None:
-        q = q.where(Alarm.priority <= priority_max)
-    if source:
-        q = q.where(Alarm.source == source)
-    if before:
-        q = q.where(Alarm.id < before)
-    rows = list(session.scalars(q))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    engine = get_platform(request).alarms
-    return AlarmPage(
-        items=[alarm_json(a, engine.procedure_of(a.definition_id)) for a in rows],
-        next_before=rows[-1].id if more and rows else None,
-    )
+    f = svc.AlarmFilter(state, priority_max, source, before, limit)
+    items, next_before = svc.page(session, get_platform(request).alarms, f)
+    return AlarmPage(items=items, next_before=next_before)
 
 
 @router.get("/alarms/{alarm_id}")
@@ -133,49 +97,14 @@ def get_alarm(
     session: SessionDep,
 ) -> dict[str, Any]:
     """One alarm with its transitions and attached events."""
-    a = session.get(Alarm, alarm_id)
-    if a is None:
-        raise HTTPException(404, f"no alarm {alarm_id!r}")
-    out = alarm_json(a, get_platform(request).alarms.procedure_of(a.definition_id))
-    out["transitions"] = [
-        {
-            "from_state": t.from_state,
-            "to_state": t.to_state,
-            "actor": t.actor,
-            "note": t.note,
-            "at": t.at.isoformat(),
-        }
-        for t in session.scalars(
-            select(AlarmTransition)
-            .where(AlarmTransition.alarm_id == a.id)
-            .order_by(AlarmTransition.id)
-        )
-    ]
-    out["events"] = [
-        row_json(e)
-        for e in session.scalars(
-            select(EventRow)
-            .join(AlarmEvent, AlarmEvent.event_id == EventRow.id)
-            .where(AlarmEvent.alarm_id == a.id)
-            .order_by(EventRow.id.desc())
-            .limit(200)
-        )
-    ]
-    return out
+    return svc.detail(session, get_platform(request).alarms, alarm_id)
 
 
 async def _step(
     request: Request, alarm_id: str, action: str, principal: Principal, note: str
 ) -> dict[str, Any]:
     platform = get_platform(request)
-    try:
-        return await platform.writer.run(
-            lambda ctx: platform.alarms.transition(ctx, alarm_id, action, principal.actor, note)
-        )
-    except AlarmNotFound as exc:
-        raise HTTPException(404, f"no alarm {alarm_id!r}") from exc
-    except AlarmStateError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    return await svc.step(platform.writer, platform.alarms, alarm_id, action, principal.actor, note)
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
@@ -217,10 +146,7 @@ def list_definitions(
     _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))], session: SessionDep
 ) -> list[dict[str, Any]]:
     """Every alarm definition."""
-    return [
-        definition_json(d)
-        for d in session.scalars(select(AlarmDefinition).order_by(AlarmDefinition.id))
-    ]
+    return svc.definitions(session)
 
 
 @router.post("/alarm-definitions", status_code=201)
@@ -231,19 +157,9 @@ async def create_definition(
 ) -> dict[str, Any]:
     """Create a definition (audited)."""
     platform = get_platform(request)
-    data = body.model_dump()
-
-    def job(ctx: WriteContext) -> dict[str, Any]:
-        d = AlarmDefinition(**data)
-        ctx.session.add(d)
-        ctx.session.flush()
-        ctx.mark_changed("alarm_definitions")
-        platform.audit.append(
-            ctx, principal.actor, "alarm_definition.create", f"alarm_definition:{d.id}", data
-        )
-        return definition_json(d)
-
-    return await platform.writer.run(job)
+    return await svc.create_definition(
+        platform.writer, platform.alarms, principal.actor, body.model_dump()
+    )
 
 
 @router.put("/alarm-definitions/{def_id}")
@@ -255,27 +171,6 @@ async def update_definition(
 ) -> dict[str, Any]:
     """Replace a definition (audited); open alarms keep their priority."""
     platform = get_platform(request)
-    data = body.model_dump()
-
-    def job(ctx: WriteContext) -> dict[str, Any] | None:
-        d = ctx.session.get(AlarmDefinition, def_id)
-        if d is None:
-            return None
-        before = definition_json(d)
-        for k, v in data.items():
-            setattr(d, k, v)
-        ctx.session.flush()
-        ctx.mark_changed("alarm_definitions")
-        platform.audit.append(
-            ctx,
-            principal.actor,
-            "alarm_definition.update",
-            f"alarm_definition:{d.id}",
-            {"before": before, "after": data},
-        )
-        return definition_json(d)
-
-    out = await platform.writer.run(job)
-    if out is None:
-        raise HTTPException(404, f"no alarm definition {def_id}")
-    return out
+    return await svc.update_definition(
+        platform.writer, platform.alarms, principal.actor, def_id, body.model_dump()
+    )

@@ -6,13 +6,11 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
-from anfang.audit.log import entry_json
+from anfang.audit import reading
 from anfang.audit.verify import verify
 from anfang.auth.rbac import Perm
-from anfang.store.models import AuditEntry
 
 router = APIRouter(tags=["audit"])
 
@@ -34,20 +32,7 @@ async def list_audit(
 
     def q() -> dict[str, Any]:
         with platform.read_session() as s:
-            stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit + 1)
-            if actor:
-                stmt = stmt.where(AuditEntry.actor == actor)
-            if action:
-                stmt = stmt.where(AuditEntry.action == action)
-            if before:
-                stmt = stmt.where(AuditEntry.seq < before)
-            rows = list(s.scalars(stmt))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return {
-            "items": [entry_json(e) for e in rows],
-            "next_before": rows[-1].seq if more and rows else None,
-        }
+            return reading.page(s, actor=actor, action=action, before=before, limit=limit)
 
     return await asyncio.to_thread(q)
 

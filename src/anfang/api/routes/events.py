@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
 from anfang.auth.rbac import Perm
-from anfang.core import kinds
+from anfang.core import event_log, kinds
 from anfang.core.events import Event
-from anfang.store.models import EventRow
 
 router = APIRouter(tags=["events"])
-
-
-def row_json(r: EventRow) -> dict[str, Any]:
-    """A stored event as JSON-ready data."""
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "source": r.source,
-        "severity": r.severity,
-        "site_id": r.site_id,
-        "device_id": r.device_id,
-        "zone_id": r.zone_id,
-        "occurred_at": r.occurred_at.isoformat(),
-        "received_at": r.received_at.isoformat(),
-        "payload": r.payload,
-        "media": r.media,
-        "cause": r.cause,
-    }
 
 
 class EventPage(BaseModel):
@@ -79,32 +59,11 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EventPage:
     """Events newest first; page on with ``before=next_before``."""
-    q = select(EventRow).order_by(EventRow.id.desc()).limit(limit + 1)
-    if kind:
-        if kind.endswith(".*"):
-            q = q.where(EventRow.kind.startswith(kind[:-1]))
-        else:
-            q = q.where(EventRow.kind == kind)
-    if source:
-        q = q.where(EventRow.source == source)
-    if device_id is not None:
-        q = q.where(EventRow.device_id == device_id)
-    if zone_id is not None:
-        q = q.where(EventRow.zone_id == zone_id)
-    if severity_min is not None:
-        q = q.where(EventRow.severity >= severity_min)
-    if since is not None:
-        q = q.where(EventRow.occurred_at >= since)
-    if until is not None:
-        q = q.where(EventRow.occurred_at < until)
-    if before:
-        q = q.where(EventRow.id < before)
-    rows = list(session.scalars(q))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return EventPage(
-        items=[row_json(r) for r in rows], next_before=rows[-1].id if more and rows else None
+    f = event_log.EventFilter(
+        kind, source, device_id, zone_id, severity_min, since, until, before, limit
     )
+    items, next_before = event_log.page(session, f)
+    return EventPage(items=items, next_before=next_before)
 
 
 @router.get("/events/{event_id}")
@@ -114,10 +73,7 @@ def get_event(
     session: SessionDep,
 ) -> dict[str, Any]:
     """One event."""
-    row = session.get(EventRow, event_id)
-    if row is None:
-        raise HTTPException(404, f"no event {event_id!r}")
-    return row_json(row)
+    return event_log.get(session, event_id)
 
 
 @router.post("/events", status_code=201)
