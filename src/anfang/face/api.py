@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
@@ -23,8 +22,6 @@ from anfang.face.engine import FaceEngineError
 from anfang.face.models import (
     Consent,
     EnrollOut,
-    FacePerson,
-    FaceTemplate,
     IdentifyOut,
     MatchOut,
     PersonOut,
@@ -181,30 +178,18 @@ async def search(
     }
 
 
-def _people(session: SessionDep, where: Any = None) -> list[PersonOut]:
-    counts = dict(
-        session.execute(
-            select(FaceTemplate.person_pk, func.count()).group_by(FaceTemplate.person_pk)
-        ).all()
-    )
-    q = select(FacePerson).order_by(FacePerson.person_id)
-    if where is not None:
-        q = q.where(where)
-    return [store.person_out(p, int(counts.get(p.id, 0))) for p in session.scalars(q)]
-
-
 @router.get("/face/people", response_model=list[PersonOut])
 def list_people(
     _: Reader, session: SessionDep, kind: Annotated[str | None, Query()] = None
 ) -> list[PersonOut]:
     """Everyone enrolled (never their templates or photos)."""
-    return _people(session, FacePerson.kind == kind if kind else None)
+    return store.people(session, kind=kind)
 
 
 @router.get("/face/people/{person_id}", response_model=PersonOut)
 def get_person(person_id: str, _: Reader, session: SessionDep) -> PersonOut:
     """One enrolled person."""
-    found = _people(session, FacePerson.person_id == person_id)
+    found = store.people(session, person_id=person_id)
     if not found:
         raise HTTPException(404, f"no enrolled person {person_id!r}")
     return found[0]
@@ -213,7 +198,7 @@ def get_person(person_id: str, _: Reader, session: SessionDep) -> PersonOut:
 @router.get("/face/watch-lists", response_model=list[PersonOut])
 def watch_lists(_: Reader, session: SessionDep) -> list[PersonOut]:
     """Everyone on a watch list."""
-    return _people(session, FacePerson.watch_list.is_not(None))
+    return store.people(session, watched=True)
 
 
 @router.put("/face/people/{person_id}/watch", response_model=PersonOut)

@@ -153,3 +153,27 @@ def upsert_person(
     p.consent_basis = consent.basis or p.consent_basis
     s.flush()
     return p
+
+
+def people(
+    session: Session,
+    *,
+    kind: str | None = None,
+    person_id: str | None = None,
+    watched: bool = False,
+) -> list[PersonOut]:
+    """Enrolled people by id (of one kind, one person, or those on a watch list), with
+    how many templates each has."""
+    counts = dict(
+        session.execute(
+            select(FaceTemplate.person_pk, func.count()).group_by(FaceTemplate.person_pk)
+        ).all()
+    )
+    q = select(FacePerson).order_by(FacePerson.person_id)
+    if kind:
+        q = q.where(FacePerson.kind == kind)
+    if person_id is not None:
+        q = q.where(FacePerson.person_id == person_id)
+    if watched:
+        q = q.where(FacePerson.watch_list.is_not(None))
+    return [person_out(p, int(counts.get(p.id, 0))) for p in session.scalars(q)]

@@ -7,7 +7,6 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from sqlalchemy import select
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
@@ -15,7 +14,6 @@ from anfang.kernel import Kernel
 from anfang.subsystems.intercom import store
 from anfang.subsystems.intercom.models import (
     CallOut,
-    IntercomCall,
     IntercomStatus,
     RegistrationOut,
     UnlockRequest,
@@ -44,23 +42,13 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CallOut]:
     """The call log, newest first."""
-    q = select(IntercomCall).order_by(IntercomCall.started_at.desc()).limit(limit)
-    if household_id is not None:
-        q = q.where(IntercomCall.household_id == household_id)
-    if door_station is not None:
-        q = q.where(IntercomCall.door_station == door_station)
-    if state is not None:
-        q = q.where(IntercomCall.state == state)
-    return [store.call_out(r) for r in session.scalars(q)]
+    return store.list_calls(session, household_id, door_station, state, limit)
 
 
 @router.get("/intercom/calls/{call_id}", response_model=CallOut)
 def get_call(call_id: str, _: Reader, session: SessionDep) -> CallOut:
     """One call."""
-    row = session.get(IntercomCall, call_id)
-    if row is None:
-        raise HTTPException(404, f"no intercom call {call_id}")
-    return store.call_out(row)
+    return store.call_out(store.get_call(session, call_id))
 
 
 @router.get("/intercom/calls/{call_id}/snapshot.jpg", response_class=Response)
@@ -68,9 +56,7 @@ async def call_snapshot(
     call_id: str, who: Reader, session: SessionDep, platform: PlatformDep
 ) -> Response:
     """The visitor's snapshot of a call (every view is audited)."""
-    row = session.get(IntercomCall, call_id)
-    if row is None:
-        raise HTTPException(404, f"no intercom call {call_id}")
+    row = store.get_call(session, call_id)
     data = await asyncio.to_thread(store.read_snapshot, platform, row)
     if data is None:
         raise HTTPException(404, f"call {call_id} has no snapshot")

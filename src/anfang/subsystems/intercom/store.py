@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from anfang.core.errors import DomainError
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
@@ -243,3 +245,35 @@ def call_out(row: IntercomCall) -> CallOut:
         ended_at=row.ended_at,
         has_snapshot=bool(row.snapshot_path),
     )
+
+
+class CallNotFound(DomainError):
+    """No intercom call with that id."""
+
+    status = 404
+
+
+def list_calls(
+    session: Session,
+    household_id: int | None,
+    door_station: str | None,
+    state: str | None,
+    limit: int,
+) -> list[CallOut]:
+    """The call log newest first, filtered."""
+    q = select(IntercomCall).order_by(IntercomCall.started_at.desc()).limit(limit)
+    if household_id is not None:
+        q = q.where(IntercomCall.household_id == household_id)
+    if door_station is not None:
+        q = q.where(IntercomCall.door_station == door_station)
+    if state is not None:
+        q = q.where(IntercomCall.state == state)
+    return [call_out(r) for r in session.scalars(q)]
+
+
+def get_call(session: Session, call_id: str) -> IntercomCall:
+    """One call; raises :class:`CallNotFound`."""
+    row = session.get(IntercomCall, call_id)
+    if row is None:
+        raise CallNotFound(f"no intercom call {call_id}")
+    return row

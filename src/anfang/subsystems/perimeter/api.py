@@ -11,11 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
-from anfang.site.cameras import nearest_cameras
 from anfang.subsystems.perimeter import service as svc
 from anfang.subsystems.perimeter.models import (
     BypassIn,
-    PerimeterZoneConfig,
     ScheduleIn,
     ZoneStateOut,
 )
@@ -52,17 +50,14 @@ def list_zones(_: Reader, session: SessionDep, platform: PlatformDep) -> list[Zo
 def get_zone(zone_id: int, _: Reader, session: SessionDep, platform: PlatformDep) -> ZoneStateOut:
     """One perimeter zone."""
     with _http_errors():
-        zone = svc.zone_of(session, zone_id)
-        return svc.zone_out(zone, session.get(PerimeterZoneConfig, zone_id), _state(platform))
+        return svc.zone_detail(session, _state(platform), zone_id)
 
 
 @router.get("/perimeter/zones/{zone_id}/cameras", response_model=list[str])
 def zone_cameras(zone_id: int, _: Reader, session: SessionDep) -> list[str]:
     """The codes of the cameras an alarm in this zone is linked to, nearest first."""
     with _http_errors():
-        svc.zone_of(session, zone_id)
-        cfg = session.get(PerimeterZoneConfig, zone_id)
-        return nearest_cameras(session, zone_id, None, cfg.cameras if cfg else 2)
+        return svc.zone_cameras(session, zone_id)
 
 
 @router.put("/perimeter/zones/{zone_id}/schedule", response_model=ZoneStateOut)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from anfang.audit.log import AuditLog
 from anfang.core.alarms import schedule_active
 from anfang.core.writer import WriteContext, Writer
+from anfang.site.cameras import nearest_cameras
 from anfang.store.base import utcnow
 from anfang.store.models import Zone
 from anfang.subsystems.perimeter.models import (
@@ -175,3 +176,16 @@ async def unbypass(
         return zone_out(zone, cfg, state)
 
     return await platform.writer.run(job)
+
+
+def zone_detail(session: Session, state: PerimeterState, zone_id: int) -> ZoneStateOut:
+    """One perimeter zone with its configuration and state now."""
+    zone = zone_of(session, zone_id)
+    return zone_out(zone, session.get(PerimeterZoneConfig, zone_id), state)
+
+
+def zone_cameras(session: Session, zone_id: int) -> list[str]:
+    """The codes of the cameras an alarm in this zone is linked to, nearest first."""
+    zone_of(session, zone_id)
+    cfg = session.get(PerimeterZoneConfig, zone_id)
+    return nearest_cameras(session, zone_id, None, cfg.cameras if cfg else 2)

@@ -19,18 +19,17 @@ from fastapi.responses import FileResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from anfang.api.deps import PlatformDep, Principal, require
 from anfang.auth.rbac import Perm, allowed
 from anfang.kernel import Kernel
-from anfang.store.models import Device
 from anfang.subsystems.video import export as ex
+from anfang.subsystems.video import listings
 from anfang.subsystems.video.adapters import onvif
 from anfang.subsystems.video.adapters import ws_discovery as wsd
 from anfang.subsystems.video.live import LIVE_LATENCY
 from anfang.subsystems.video.media import MEDIA, MediaService
-from anfang.subsystems.video.models import AlarmMedia, Camera, Export
+from anfang.subsystems.video.models import AlarmMedia, Camera
 from anfang.subsystems.video.playback import (
     MediaError,
     PlaybackSession,
@@ -156,30 +155,19 @@ async def create_export(data: ExportIn, who: Exporter, platform: PlatformDep) ->
     return out
 
 
-def _export_rows(s: Any, export_id: int | None, limit: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(Export, Device.code)
-        .join(Camera, Camera.id == Export.camera_id)
-        .join(Device, Device.id == Camera.device_id)
-        .order_by(Export.id.desc())
-        .limit(limit)
-    )
-    if export_id is not None:
-        stmt = stmt.where(Export.id == export_id)
-    return [ex.export_json(e, code) | {"path": e.path} for e, code in s.execute(stmt)]
-
-
 @router.get("/exports")
 async def list_exports(
     _: Viewer, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
     """The latest exports."""
-    rows: list[dict[str, Any]] = await _svc(platform).read(lambda s: _export_rows(s, None, limit))
+    rows: list[dict[str, Any]] = await _svc(platform).read(
+        lambda s: listings.export_rows(s, None, limit)
+    )
     return [{k: v for k, v in r.items() if k != "path"} for r in rows]
 
 
 async def _one_export(svc: MediaService, export_id: int) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = await svc.read(lambda s: _export_rows(s, export_id, 1))
+    rows: list[dict[str, Any]] = await svc.read(lambda s: listings.export_rows(s, export_id, 1))
     if not rows:
         raise HTTPException(404, f"no export {export_id}")
     return rows[0]
@@ -215,37 +203,12 @@ async def download_export(export_id: int, who: Exporter, platform: PlatformDep) 
 # ---------------------------------------------------------------- event media
 
 
-def _media_json(m: AlarmMedia, code: str | None) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "alarm_id": m.alarm_id,
-        "event_id": m.event_id,
-        "camera": code,
-        "kind": m.kind,
-        "sha256": m.sha256,
-        "bytes": m.bytes,
-        "start": m.start_at.isoformat() if m.start_at else None,
-        "end": m.end_at.isoformat() if m.end_at else None,
-        "created_at": m.created_at.isoformat(),
-        "url": f"/api/v1/video/media/{m.id}",
-    }
-
-
-def _media_rows(s: Any, alarm_id: str) -> list[dict[str, Any]]:
-    stmt = (
-        select(AlarmMedia, Device.code)
-        .outerjoin(Camera, Camera.id == AlarmMedia.camera_id)
-        .outerjoin(Device, Device.id == Camera.device_id)
-        .where(AlarmMedia.alarm_id == alarm_id)
-        .order_by(AlarmMedia.id)
-    )
-    return [_media_json(m, code) for m, code in s.execute(stmt)]
-
-
 @router.get("/alarms/{alarm_id}/media")
 async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[dict[str, Any]]:
     """The snapshots and clips attached to an alarm."""
-    rows: list[dict[str, Any]] = await _svc(platform).read(lambda s: _media_rows(s, alarm_id))
+    rows: list[dict[str, Any]] = await _svc(platform).read(
+        lambda s: listings.media_rows(s, alarm_id)
+    )
     return rows
 
 
