@@ -9,13 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import PlatformDep, SessionDep
 from anfang.kernel import Kernel
-from anfang.store.models import Device, EventRow, Site, Unit
-from anfang.subsystems.access import captures, crud
+from anfang.store.models import Device, Site, Unit
+from anfang.subsystems.access import captures, crud, queries
 from anfang.subsystems.access import schemas as s
 from anfang.subsystems.access.api_common import (
     Config,
@@ -25,7 +24,6 @@ from anfang.subsystems.access.api_common import (
     Reader,
     delete_row,
     errors,
-    rows,
 )
 from anfang.subsystems.access.models import AccessDoor, AccessReader, scbk_purpose
 from anfang.subsystems.access.service import ACCESS, get_service
@@ -44,7 +42,7 @@ def list_doors(_: Reader, session: SessionDep, platform: PlatformDep) -> list[s.
     access = platform.capabilities.get(ACCESS)
     live = access.doors if access is not None else {}
     out = []
-    for row in rows(session, AccessDoor):
+    for row in queries.rows(session, AccessDoor):
         door = s.DoorOut.model_validate(row)
         rt = live.get(row.id)
         if rt is not None and rt.open is not None:
@@ -121,7 +119,7 @@ async def forgive_passback(
 @router.get("/readers", response_model=list[s.ReaderOut])
 def list_readers(_: Reader, session: SessionDep) -> list[Any]:
     """Every reader."""
-    return rows(session, AccessReader)
+    return queries.rows(session, AccessReader)
 
 
 @router.post("/readers", response_model=s.ReaderOut, status_code=201)
@@ -147,8 +145,7 @@ async def _restart_osdp(platform: Kernel, device_id: int) -> None:
 
     def osdp_code() -> str | None:
         with platform.read_session() as session:
-            device = session.get(Device, device_id)
-            return device.code if device is not None and device.protocol == "osdp" else None
+            return queries.osdp_code(session, device_id)
 
     link = get_service(platform).osdp
     code = await asyncio.to_thread(osdp_code)
@@ -171,11 +168,10 @@ async def set_scbk(
 
     def fn(session: Session) -> tuple[tuple[s.ReaderOut, str], str, dict[str, Any]]:
         row = crud.get_or_404(session, AccessReader, reader_id, "reader")
-        device = session.get(Device, row.device_id)
         key = bytes.fromhex(data.scbk) if data.scbk else None
         purpose = scbk_purpose(row.device_id, row.address)
         row.scbk_sealed = platform.secrets.seal(key, purpose) if key else None
-        code = device.code if device is not None and device.protocol == "osdp" else ""
+        code = queries.osdp_code(session, row.device_id) or ""
         detail = {"secure": key is not None}
         return (s.ReaderOut.model_validate(row), code), f"access_reader:{reader_id}", detail
 
@@ -205,24 +201,9 @@ def decision_log(
     kinds = {"granted": ["access.granted"], "denied": ["access.denied"]}.get(
         result or "", list(LOG_KINDS)
     )
-    q = select(EventRow).where(EventRow.kind.in_(kinds)).order_by(EventRow.id.desc()).limit(limit)
-    if before is not None:
-        q = q.where(EventRow.id < before)
-    if after is not None:
-        q = q.where(EventRow.id > after)
-    if door_id is not None:
-        devices = select(AccessReader.device_id).where(AccessReader.door_id == door_id)
-        q = q.where(EventRow.device_id.in_(devices))
-    return [
-        {
-            "id": e.id,
-            "kind": e.kind,
-            "source": e.source,
-            "occurred_at": e.occurred_at,
-            "payload": e.payload,
-        }
-        for e in session.scalars(q)
-    ]
+    return queries.decision_log(
+        session, kinds, limit=limit, before=before, after=after, door_id=door_id
+    )
 
 
 @router.get("/captures/{day}/{name}", response_class=Response)

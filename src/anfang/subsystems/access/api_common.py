@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import Principal, current_principal, get_platform, require
@@ -47,11 +46,6 @@ def errors() -> Iterator[None]:
         yield
     except AccessError as exc:
         raise HTTPException(exc.status, exc.message) from exc
-
-
-def rows(session: Session, model: Any) -> list[Any]:
-    """Every row of ``model``, by id."""
-    return list(session.scalars(select(model).order_by(model.id)))
 
 
 async def delete_row(platform: Kernel, who: Principal, model: Any, ident: int, what: str) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import PlatformDep, SessionDep
 from anfang.store.models import Resident
-from anfang.subsystems.access import crud
+from anfang.subsystems.access import crud, queries
 from anfang.subsystems.access import schemas as s
 from anfang.subsystems.access.api_common import (
     Config,
@@ -19,7 +18,6 @@ from anfang.subsystems.access.api_common import (
     Reader,
     delete_row,
     errors,
-    rows,
 )
 from anfang.subsystems.access.errors import AccessError
 from anfang.subsystems.access.models import (
@@ -55,10 +53,7 @@ def list_holders(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[s.HolderOut]:
     """Holders, by id (paged)."""
-    rows = session.scalars(
-        select(AccessHolder).order_by(AccessHolder.id).limit(limit).offset(offset)
-    )
-    return _holder_out(session, list(rows))
+    return _holder_out(session, queries.holders(session, limit, offset))
 
 
 @router.post("/holders", response_model=s.HolderOut, status_code=201)
@@ -136,10 +131,7 @@ def list_credentials(
     _: People, session: SessionDep, holder_id: int | None = None
 ) -> list[s.CredentialOut]:
     """Credentials, optionally of one holder (PINs are never shown)."""
-    q = select(AccessCredential).order_by(AccessCredential.id)
-    if holder_id is not None:
-        q = q.where(AccessCredential.holder_id == holder_id)
-    return [_cred_out(r) for r in session.scalars(q)]
+    return [_cred_out(r) for r in queries.credentials(session, holder_id)]
 
 
 @router.post("/credentials", response_model=s.CredentialOut, status_code=201)
@@ -160,10 +152,7 @@ async def create_credential(
 
     def fn(session: Session) -> tuple[s.CredentialOut, str, dict[str, Any]]:
         crud.get_or_404(session, AccessHolder, data.holder_id, "holder")
-        taken = select(AccessCredential.id).where(
-            AccessCredential.kind == data.kind, AccessCredential.value == value
-        )
-        if session.scalar(taken) is not None:
+        if crud.credential_taken(session, data.kind, value):
             what = "PIN already in use; choose another" if data.kind == "pin" else "already issued"
             raise AccessError(f"value: {data.kind} {what}", 409)
         row = AccessCredential(**data.model_dump(exclude={"value"}), value=value)
@@ -206,7 +195,7 @@ async def delete_credential(cred_id: int, who: Config, platform: PlatformDep) ->
 @router.get("/groups", response_model=list[s.GroupOut])
 def list_groups(_: Reader, session: SessionDep) -> list[Any]:
     """Every access group."""
-    return rows(session, AccessGroup)
+    return queries.rows(session, AccessGroup)
 
 
 @router.post("/groups", response_model=s.GroupOut, status_code=201)
@@ -232,7 +221,7 @@ async def delete_group(group_id: int, who: Config, platform: PlatformDep) -> Non
 @router.get("/schedules", response_model=list[s.ScheduleOut])
 def list_schedules(_: Reader, session: SessionDep) -> list[Any]:
     """Every schedule."""
-    return rows(session, AccessSchedule)
+    return queries.rows(session, AccessSchedule)
 
 
 @router.post("/schedules", response_model=s.ScheduleOut, status_code=201)
@@ -258,7 +247,7 @@ async def delete_schedule(schedule_id: int, who: Config, platform: PlatformDep) 
 @router.get("/holidays", response_model=list[s.HolidayOut])
 def list_holidays(_: Reader, session: SessionDep) -> list[Any]:
     """Every holiday."""
-    return rows(session, AccessHoliday)
+    return queries.rows(session, AccessHoliday)
 
 
 @router.post("/holidays", response_model=s.HolidayOut, status_code=201)
@@ -284,7 +273,7 @@ async def delete_holiday(holiday_id: int, who: Config, platform: PlatformDep) ->
 @router.get("/rules", response_model=list[s.RuleOut])
 def list_rules(_: Reader, session: SessionDep) -> list[Any]:
     """Every group × door × schedule rule."""
-    return rows(session, AccessRule)
+    return queries.rows(session, AccessRule)
 
 
 @router.post("/rules", response_model=s.RuleOut, status_code=201)
@@ -295,11 +284,7 @@ async def create_rule(data: s.RuleIn, who: Config, platform: PlatformDep) -> s.R
         crud.need(session, AccessGroup, data.group_id, "group_id")
         crud.need(session, AccessDoor, data.door_id, "door_id")
         crud.need(session, AccessSchedule, data.schedule_id, "schedule_id")
-        session.execute(
-            delete(AccessRule).where(
-                AccessRule.group_id == data.group_id, AccessRule.door_id == data.door_id
-            )
-        )
+        crud.drop_rule(session, data.group_id, data.door_id)  # one rule per group and door
         row = AccessRule(**data.model_dump())
         session.add(row)
         session.flush()

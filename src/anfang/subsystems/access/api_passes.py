@@ -9,23 +9,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm, allowed
-from anfang.core.writer import WriteContext
-from anfang.store.models import Household, User
 from anfang.subsystems.access import passes_service as svc
+from anfang.subsystems.access import queries, resident_users
 from anfang.subsystems.access.models_passes import (
     PassCreate,
     PassIssued,
     PassOut,
     PassUseOut,
     ResidentLink,
-    ResidentUser,
     VerificationKey,
-    VisitorPass,
-    VisitorPassUse,
 )
 from anfang.subsystems.access.passes import MAX_TEXT
 
@@ -63,15 +58,12 @@ def list_passes(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[PassOut]:
     """Passes, newest first (residents see only their household's)."""
-    q = select(VisitorPass).order_by(VisitorPass.id.desc()).limit(limit)
     if not _staff(who):
-        own = svc.resident_household(session, who)
-        if own is None:
+        household_id = svc.resident_household(session, who)
+        if household_id is None:
             return []
-        q = q.where(VisitorPass.household_id == own)
-    elif household_id is not None:
-        q = q.where(VisitorPass.household_id == household_id)
-    return [svc.pass_out(r) for r in session.scalars(q)]
+    rows = queries.passes(session, household_id=household_id, limit=limit)
+    return [svc.pass_out(r) for r in rows]
 
 
 @router.get("/visitor-passes/verification-key", response_model=VerificationKey)
@@ -123,9 +115,7 @@ def pass_uses(pass_id: str, who: Issuer, session: SessionDep) -> list[PassUseOut
     """Every presentation of a pass, oldest first."""
     with _http_errors():
         svc.get_visible(session, who, pass_id, _staff(who))
-    rows = session.scalars(
-        select(VisitorPassUse).where(VisitorPassUse.pass_id == pass_id).order_by(VisitorPassUse.id)
-    )
+    rows = queries.pass_uses(session, pass_id)
     return [PassUseOut(door=r.door, at=r.at, granted=r.granted, reason=r.reason) for r in rows]
 
 
@@ -177,28 +167,5 @@ async def bind_resident(
 ) -> None:
     """Bind a ``resident`` user to the household it issues passes for; audited."""
 
-    def job(ctx: WriteContext) -> None:
-        s = ctx.session
-        user = s.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise svc.PassError(404, f"no user {username!r}")
-        if user.role != "resident":
-            raise svc.PassError(422, f"user {username!r} has role {user.role!r}, not resident")
-        if s.get(Household, data.household_id) is None:
-            raise svc.PassError(422, f"household {data.household_id} does not exist")
-        link = s.get(ResidentUser, user.id)
-        if link is None:
-            s.add(ResidentUser(user_id=user.id, household_id=data.household_id))
-        else:
-            link.household_id = data.household_id
-        s.flush()
-        platform.audit.append(
-            ctx,
-            who.actor,
-            "resident_user.bind",
-            f"user:{username}",
-            {"household": data.household_id},
-        )
-
     with _http_errors():
-        await platform.writer.run(job)
+        await resident_users.bind_resident(platform, who.actor, username, data.household_id)

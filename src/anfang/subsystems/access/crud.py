@@ -14,7 +14,12 @@ from anfang.store.base import Base
 from anfang.store.models import Resident
 from anfang.subsystems.access.directory import TOPIC
 from anfang.subsystems.access.errors import AccessError
-from anfang.subsystems.access.models import AccessGroupMember, AccessHolder
+from anfang.subsystems.access.models import (
+    AccessCredential,
+    AccessGroupMember,
+    AccessHolder,
+    AccessRule,
+)
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
@@ -100,3 +105,18 @@ def import_residents(session: Session, group_id: int | None) -> int:
             session.add(AccessGroupMember(group_id=group_id, holder_id=holder.id))
         made += 1
     return made
+
+
+def credential_taken(session: Session, kind: str, value: str) -> bool:
+    """Whether a credential of ``kind`` with ``value`` is issued already."""
+    taken = select(AccessCredential.id).where(
+        AccessCredential.kind == kind, AccessCredential.value == value
+    )
+    return session.scalar(taken) is not None
+
+
+def drop_rule(session: Session, group_id: int, door_id: int) -> None:
+    """Remove the rule of ``group_id`` at ``door_id``, if there is one."""
+    session.execute(
+        delete(AccessRule).where(AccessRule.group_id == group_id, AccessRule.door_id == door_id)
+    )

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from anfang.face.service import FACE
-from anfang.subsystems.access import captures, rules
+from anfang.subsystems.access import captures, passes_service, rules
 from anfang.subsystems.access.host import Capture, Outcome
-from anfang.subsystems.access.passes_service import check_pass
 from anfang.subsystems.access.service import AccessService
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,7 @@ async def present_qr(
         return await svc.present(
             device_code, reader, "qr", "", decided=rules.Decision(False, "unknown_reader")
         )
-    result = await check_pass(svc.platform, text, door.code)
+    result = await passes_service.check_pass(svc.platform, text, door.code)
     granted = result.granted
     holder = result.holder
     extra = {"pass_id": result.pass_id, "pass_reason": result.reason}
