@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import entry_points
@@ -261,3 +262,22 @@ def test_subsystems_are_entry_points() -> None:
     for name, value in eps.items():
         assert value == f"anfang.subsystems.{name}:SUBSYSTEM"
     assert list(load_all()) == sorted(load_all(), key=lambda k: load_all()[k].order)
+
+
+def test_routers_build_no_queries() -> None:
+    """Routers check permissions, validate and call services; queries live in services."""
+    query = re.compile(
+        r"(?<![.\w])(select|delete|update|insert)\(|\.(execute|scalars?)\(|session\.get\("
+    )
+    routers = [
+        p
+        for p in SRC.rglob("*.py")
+        if "api" in p.relative_to(SRC).parts[:1] or p.stem == "api" or p.stem.startswith("api_")
+    ]
+    wrong = [
+        f"{p.relative_to(SRC)}:{n}"
+        for p in routers
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if query.search(line)
+    ]
+    assert not wrong, "queries built in routers:\n" + "\n".join(wrong)
