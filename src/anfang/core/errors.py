@@ -15,10 +15,6 @@ class DomainError(Exception):
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
+        self.message = message  # what the caller is told
         if status is not None:
             self.status = status
-
-    @property
-    def message(self) -> str:
-        """What the caller is told."""
-        return str(self)

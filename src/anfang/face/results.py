@@ -9,6 +9,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from anfang.core.errors import DomainError
 from anfang.face.models import PersonOut
 from anfang.face.reasons import FaceRefused, Reason
 
@@ -16,7 +17,7 @@ log = logging.getLogger("anfang.face.service")
 REFUSALS = Counter("anfang_face_refusals_total", "Images or faces refused", ["reason"])
 
 
-class FaceError(Exception):
+class FaceError(DomainError):
     """A refused face operation that is not about the image (unknown person, …)."""
 
     def __init__(self, status: int, message: str) -> None:

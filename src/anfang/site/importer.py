@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext
 from anfang.site import schemas as s
 from anfang.site.service import SitePlatform, polyline_length, zone_problem
@@ -29,7 +30,7 @@ MAX_HOUSEHOLDS = 100_000
 MAX_ERRORS = 1000
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read; ``status`` is the HTTP status to answer."""
 
     def __init__(self, message: str, status: int = 422) -> None:

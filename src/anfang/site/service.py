@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
+from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext, Writer
 from anfang.site import schemas as s
 from anfang.store.models import Building, Device, Household, Resident, Site, Unit, Zone
@@ -39,8 +40,10 @@ class SitePlatform(Protocol):
     def read_session(self) -> AbstractContextManager[Session]: ...
 
 
-class SiteError(Exception):
+class SiteError(DomainError):
     """A refused site-model operation; ``field`` names the offending input, if any."""
+
+    status = 400
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -51,13 +54,19 @@ class SiteError(Exception):
 class NotFound(SiteError):
     """The record does not exist."""
 
+    status = 404
+
 
 class Conflict(SiteError):
     """A unique code is taken, or dependants block a delete."""
 
+    status = 409
+
 
 class Invalid(SiteError):
-    """The input breaks a rule the schema alone cannot check."""
+    """The input breaks a rule the schema alone cannot check (answered as ``field: message``)."""
+
+    status = 422
 
 
 def columns(row: Any) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from anfang.core.errors import DomainError
 
-class AccessError(Exception):
+
+class AccessError(DomainError):
     """A refused operation; ``status`` is the HTTP answer it maps to."""
 
     status = 400

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from anfang.audit import keys
 from anfang.core.capabilities import Key
+from anfang.core.errors import DomainError
 from anfang.core.events import new_id
 from anfang.core.secretbox import SecretError
 from anfang.core.writer import WriteContext
@@ -63,7 +64,7 @@ log = logging.getLogger(__name__)
 _DOORS = table("access_doors", column("code", String))
 
 
-class PassError(Exception):
+class PassError(DomainError):
     """A refused pass operation; ``status`` is the HTTP answer it maps to."""
 
     def __init__(self, status: int, message: str) -> None:

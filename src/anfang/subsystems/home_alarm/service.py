@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
+from anfang.core.errors import DomainError
 from anfang.core.events import Event
 from anfang.core.secretbox import SecretBox, SecretError
 from anfang.core.writer import WriteContext, Writer
@@ -51,7 +52,7 @@ class AccountPlatform(Protocol):
     def read_session(self) -> AbstractContextManager[Session]: ...
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account operation; ``status`` is the HTTP answer it maps to."""
 
     status = 400

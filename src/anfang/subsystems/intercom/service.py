@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from anfang.core.capabilities import Key
+from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext
 from anfang.subsystems.intercom import store
 from anfang.subsystems.intercom.adapters import sip
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 __all__ = ["IntercomError", "IntercomService", "IntercomSettings"]
 
 
-class IntercomError(Exception):
+class IntercomError(DomainError):
     """A refused intercom operation; ``status`` is the HTTP answer it maps to."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
 from anfang.core.alarms import schedule_active
+from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext, Writer
 from anfang.site.cameras import nearest_cameras
 from anfang.store.base import utcnow
@@ -33,7 +34,7 @@ class PerimeterPlatform(Protocol):
     def audit(self) -> AuditLog: ...
 
 
-class PerimeterError(Exception):
+class PerimeterError(DomainError):
     """A refused request; ``status`` is its HTTP answer."""
 
     status = 400

@@ -20,6 +20,7 @@ import av
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anfang.core.errors import DomainError
 from anfang.subsystems.video.models import Gap
 from anfang.subsystems.video.store import segments_between
 
@@ -28,7 +29,7 @@ MAX_RANGE_S = 24 * 3600
 SESSION_TTL_S = 4 * 3600.0
 
 
-class MediaError(Exception):
+class MediaError(DomainError):
     """A request about recordings that cannot be served, with its HTTP status."""
 
     def __init__(self, status: int, message: str) -> None:

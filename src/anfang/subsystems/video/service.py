@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
 from anfang.core.capabilities import Capabilities
+from anfang.core.errors import DomainError
 from anfang.core.secretbox import SecretBox
 from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
@@ -55,7 +56,7 @@ class VideoPlatform(Protocol):
     def read_session(self) -> AbstractContextManager[Session]: ...
 
 
-class VideoError(Exception):
+class VideoError(DomainError):
     """A refused operation; ``status`` is the HTTP answer it maps to."""
 
     status = 400
