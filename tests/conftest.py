@@ -71,6 +71,18 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
     return token
 
 
+async def first_login(client: httpx.AsyncClient, username: str, temporary: str) -> str:
+    """Log in with a password an administrator set and choose one's own (which the API
+    requires before anything else); the token, still valid."""
+    token = await login(client, username, temporary)
+    change = {"current_password": temporary, "new_password": f"{temporary}-own"}
+    r = await client.post(
+        "/api/v1/me/password", json=change, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 204, r.text
+    return token
+
+
 @pytest.fixture
 async def admin_token(app_client: httpx.AsyncClient) -> str:
     """A bearer token of the first admin."""

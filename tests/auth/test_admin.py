@@ -37,6 +37,8 @@ async def test_life_cycle(
     other = await login(c, "li", PW)
     me = (await c.get(f"{V1}/me", headers=auth(first))).json()
     assert me["must_change_password"] is True
+    r = await c.get(f"{V1}/events", headers=auth(first))
+    assert r.status_code == 403 and "password change required" in r.json()["detail"]
     bad = {"current_password": "wrong-password-9", "new_password": "li-own-password-2"}
     assert (await c.post(f"{V1}/me/password", json=bad, headers=auth(first))).status_code == 403
     weak = {"current_password": PW, "new_password": "short"}

@@ -228,3 +228,24 @@ def test_device_list_and_site_map_follow_device_states(console: Console, tmp_pat
     page.click("#map-svg circle.device.alarm", force=True)
     page.wait_for_selector('#map-info:has-text("PIR-Z1")')
     assert "防拆" in page.inner_text("#map-info")
+
+
+def test_admin_manages_users_in_the_console(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    console.login()
+    page.keyboard.press("7")
+    page.wait_for_selector("#panel-users:not([hidden])")
+    expect(page.locator('#user-table tr[data-user="admin"]')).to_be_visible()
+    page.fill('.user-create input[name="username"]', "wang")
+    page.fill('.user-create input[name="display_name"]', "王值班")
+    page.select_option('.user-create select[name="role"]', "operator")
+    page.fill('.user-create input[name="password"]', "wang-temp-pass-1")
+    page.click(".user-create button[type=submit]")
+    row = page.locator('#user-table tr[data-user="wang"]')
+    expect(row).to_contain_text("待修改密码")
+    page.screenshot(path=str(tmp_path / "console-users.png"))
+    row.locator("button", has_text="停用").click()
+    expect(page.locator('#user-table tr[data-user="wang"]')).to_contain_text("已停用")
+    with console.server.client(console.server.admin_token()) as api:
+        users = {u["username"]: u for u in api.get("/api/v1/users").json()}
+    assert users["wang"]["disabled"] is True and users["wang"]["role"] == "operator"

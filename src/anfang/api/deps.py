@@ -12,6 +12,9 @@ from anfang.auth.principal import Principal
 from anfang.auth.rbac import Perm, allowed
 from anfang.kernel import Kernel
 
+# What a user whose password someone else chose may do before choosing their own.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"})
+
 
 def get_platform(request: Request) -> Kernel:
     """The running platform of this app."""
@@ -42,6 +45,11 @@ async def current_principal(request: Request) -> Principal:
             status.HTTP_401_UNAUTHORIZED,
             "invalid or expired token",
             headers={"WWW-Authenticate": "Bearer"},
+        )
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "password change required: POST /api/v1/me/password first",
         )
     return principal
 

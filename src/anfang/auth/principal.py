@@ -12,6 +12,8 @@ class Principal:
     user_id: int
     username: str
     role: str
+    # A password someone else chose: only changing it (and reading who one is) is allowed.
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:

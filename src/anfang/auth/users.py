@@ -220,7 +220,9 @@ class UserService:
                 ).first()
             if row is None or row[1] <= now or row[0].disabled:
                 return None
-            return Principal(row[0].id, row[0].username, row[0].role), row[1]
+            user = row[0]
+            principal = Principal(user.id, user.username, user.role, user.must_change_password)
+            return principal, row[1]
 
         found = await asyncio.to_thread(q)
         if found is None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry
-from tests.conftest import auth, login
+from tests.conftest import auth, first_login
 
 
 def _actions(p: Platform) -> list[str]:
@@ -46,8 +46,8 @@ async def test_roles_are_enforced_and_denials_audited(
             json={"username": user, "password": "long-enough-pw", "role": role},
         )
         assert r.status_code == 201, r.text
-    inspector = await login(app_client, "insp", "long-enough-pw")
-    operator = await login(app_client, "op1", "long-enough-pw")
+    inspector = await first_login(app_client, "insp", "long-enough-pw")
+    operator = await first_login(app_client, "op1", "long-enough-pw")
     assert (await app_client.get("/api/v1/events", headers=auth(inspector))).status_code == 200
     assert (await app_client.get("/api/v1/audit", headers=auth(inspector))).status_code == 200
     r = await app_client.post(

@@ -21,7 +21,7 @@ from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry, Building, Device, Household, Site, Unit
 from anfang.subsystems.access import passes, passes_service
 from anfang.subsystems.access.models_passes import PassCreate, VisitorPass
-from tests.conftest import auth, login, make_settings
+from tests.conftest import auth, first_login, make_settings
 
 
 async def seed(platform: Platform) -> tuple[int, int]:
@@ -209,7 +209,7 @@ async def test_residents_issue_for_their_own_household_only(
         headers=adm,
     )
     assert r.status_code == 201, r.text
-    tok = auth(await login(app_client, "zhang301", "resident-pass-1"))
+    tok = auth(await first_login(app_client, "zhang301", "resident-pass-1"))
     r = await app_client.post("/api/v1/visitor-passes", json=body(None), headers=tok)
     assert r.status_code == 403 and "not bound" in r.text
 

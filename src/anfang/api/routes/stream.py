@@ -33,7 +33,11 @@ async def stream(ws: WebSocket, token: str = "") -> None:
     platform = ws.app.state.platform
     principal = await platform.users.authenticate_token(token) if token else None
     await ws.accept()
-    if principal is None or not allowed(principal.role, Perm.EVENTS_READ):
+    if (
+        principal is None
+        or principal.must_change_password
+        or not allowed(principal.role, Perm.EVENTS_READ)
+    ):
         # Accept first so that a browser sees the close code and reason (1008).
         await ws.close(code=1008, reason="invalid or expired token")
         return

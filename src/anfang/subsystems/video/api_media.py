@@ -237,7 +237,7 @@ async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -
     platform: Kernel = ws.app.state.platform
     who = await platform.users.authenticate_token(token) if token else None
     await ws.accept()
-    if who is None or not allowed(who.role, Perm.VIDEO_VIEW):
+    if who is None or who.must_change_password or not allowed(who.role, Perm.VIDEO_VIEW):
         REJECTED.labels("live-auth").inc()
         await ws.close(code=1008, reason="invalid token or role may not view video")
         return
