@@ -51,7 +51,7 @@ async def _seed_video(data_dir: Path, rtsp_base: str) -> None:
         cam = await add_camera(
             platform, "CAM-V1", main_url=f"{rtsp_base}/cam1/sub", sub_url=f"{rtsp_base}/cam1/sub"
         )
-        await add_camera(platform, "CAM-V2")
+        cam2 = await add_camera(platform, "CAM-V2")
 
         def creds(ctx: Any) -> None:
             from anfang.subsystems.video.models import Camera
@@ -62,6 +62,9 @@ async def _seed_video(data_dir: Path, rtsp_base: str) -> None:
             # The recordings are from May: out of the default 30 days, the server's first
             # retention sweep (10 s after start) would delete them under a slow test.
             row.retention_days = 3650
+            # CAM-V2 has no stream: left to the recorder, its video.loss alarm arrived at a
+            # time set by the module's pace and its pop-up replaced the one under test.
+            ctx.session.get(Camera, cam2).record = False
 
         await platform.writer.run(creds)
         root = storage_root(platform.settings)
