@@ -24,10 +24,11 @@ from anfang.auth import initial
 from anfang.auth.users import Throttle, UserService
 from anfang.config import Settings
 from anfang.core import defaults
-from anfang.core.alarms import AlarmEngine, Escalator
+from anfang.core.alarms import AlarmEngine
 from anfang.core.bus import Bus, InProcessBus
 from anfang.core.capabilities import Capabilities
 from anfang.core.devices import DeviceTracker, Supervisor
+from anfang.core.escalation import Escalator
 from anfang.core.linkage import Linkage
 from anfang.core.pipeline import Pipeline
 from anfang.core.secretbox import SecretBox

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from anfang.app.platform import Platform
+from anfang.site import reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
 from anfang.store.models import Device, Household, Resident, Unit
@@ -52,12 +53,12 @@ async def _tree(p: Platform) -> dict[str, int]:
 async def test_create_read_list_and_audit(plat: Platform) -> None:
     ids = await _tree(plat)
     with plat.read_session() as ses:
-        b = svc.get_row(ses, svc.BUILDING, ids["building"])
+        b = reading.get_row(ses, svc.BUILDING, ids["building"])
         assert isinstance(b, s.BuildingOut) and b.site_id == ids["site"]  # defaulted
-        rows, total = svc.list_rows(ses, svc.HOUSEHOLD, {"unit_id": ids["unit"]}, 10, 0)
+        rows, total = reading.list_rows(ses, svc.HOUSEHOLD, {"unit_id": ids["unit"]}, 10, 0)
         assert total == 1 and rows[0].model_dump()["room"] == "101"
         with pytest.raises(svc.NotFound, match="unit 999 not found"):
-            svc.get_row(ses, svc.UNIT, 999)
+            reading.get_row(ses, svc.UNIT, 999)
     actions = [(a, t) for who, a, t in audit_actions(plat) if who == ACTOR]
     assert actions == [
         ("site.create", f"site:{ids['site']}"),
@@ -73,7 +74,7 @@ async def test_paging(plat: Platform) -> None:
     for i in range(5):
         await svc.create(plat, ACTOR, svc.BUILDING, s.BuildingCreate(code=f"B{i}", name=f"{i}"))
     with plat.read_session() as ses:
-        page, total = svc.list_rows(ses, svc.BUILDING, {}, 2, 3)
+        page, total = reading.list_rows(ses, svc.BUILDING, {}, 2, 3)
     assert total == 5 and [r.model_dump()["code"] for r in page] == ["B3", "B4"]
 
 
@@ -212,7 +213,7 @@ async def test_device_secret_and_placement(plat: Platform) -> None:
     await svc.patch(plat, ACTOR, svc.DEVICE, out["id"], s.DeviceUpdate(secret="new"))
     with plat.read_session() as ses:
         assert ses.get(Device, out["id"]).secret == "new"  # type: ignore[union-attr]
-        summaries, total = svc.device_summaries(ses, {"subsystem": "video"}, 10, 0)
+        summaries, total = reading.device_summaries(ses, {"subsystem": "video"}, 10, 0)
     assert total == 1 and set(summaries[0].model_dump()) == {
         "id",
         "code",
@@ -231,16 +232,10 @@ async def test_device_secret_and_placement(plat: Platform) -> None:
 
 async def test_site_map(plat: Platform) -> None:
     with plat.read_session() as ses, pytest.raises(svc.NotFound, match="import a site file"):
-        svc.site_map(ses)
+        reading.site_map(ses)
     ids = await _tree(plat)
     await svc.create(plat, ACTOR, svc.ZONE, s.ZoneCreate(code="P1", name="n", length_m=50))
     with plat.read_session() as ses:
-        m = svc.site_map(ses)
+        m = reading.site_map(ses)
     assert m.site.id == ids["site"] and [b.code for b in m.buildings] == ["B1"]
     assert [z.code for z in m.zones] == ["P1"]
-
-
-def test_polyline_length() -> None:
-    assert svc.polyline_length([[0, 0], [3, 4], [3, 10]]) == 11.0
-    assert svc.polyline_length([]) == 0.0
-    assert svc.zone_problem("indoor", None, []) is None

@@ -6,11 +6,9 @@ event, so one is never durable without the other.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +19,8 @@ from anfang.core import kinds
 from anfang.core.errors import DomainError
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
-from anfang.core.writer import WriteContext, Writer
+from anfang.core.schedules import schedule_active
+from anfang.core.writer import WriteContext
 from anfang.store.base import to_epoch_us, utcnow
 from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
 
@@ -65,27 +64,6 @@ class _Def:
     schedule: list[dict[str, Any]] | None
     ack_timeout_s: int | None
     procedure: str
-
-
-def schedule_active(schedule: list[dict[str, Any]] | None, at: datetime, tz: ZoneInfo) -> bool:
-    """Whether a schedule (``[{"days": [1..7], "start": "HH:MM", "end": "HH:MM"}]``) is on."""
-    if not schedule:
-        return True
-    local = at.astimezone(tz)
-    t = local.time()
-    for window in schedule:
-        days = window.get("days") or [1, 2, 3, 4, 5, 6, 7]
-        start = time.fromisoformat(window.get("start", "00:00"))
-        end = time.fromisoformat(window.get("end", "23:59"))
-        if start <= end:
-            if local.isoweekday() in days and start <= t <= end:
-                return True
-        else:  # a window across midnight belongs to the day it started
-            if (local.isoweekday() in days and t >= start) or (
-                ((local - timedelta(days=1)).isoweekday() in days) and t <= end
-            ):
-                return True
-    return False
 
 
 def alarm_json(a: Alarm, procedure: str = "") -> dict[str, Any]:
@@ -369,32 +347,3 @@ class AlarmEngine:
             ctx.publish("alarms.changed", data)
             done.append(alarm.id)
         return done
-
-
-class Escalator:
-    """Runs the escalation check at a fixed interval."""
-
-    def __init__(self, writer: Writer, engine: AlarmEngine, interval: float) -> None:
-        self.writer = writer
-        self.engine = engine
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Begin checking."""
-        self._task = asyncio.create_task(self._loop(), name="alarm-escalation")
-
-    async def stop(self) -> None:
-        """Stop checking."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.writer.run(self.engine.escalate_due)
-            except Exception:  # database away: the next round retries
-                log.warning("escalation check failed", exc_info=True)

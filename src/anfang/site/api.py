@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from anfang.api.deps import PlatformDep, SessionDep
-from anfang.site import api_devices, api_people
+from anfang.site import api_devices, api_people, reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
 from anfang.site.api_common import (
@@ -34,7 +34,7 @@ router = APIRouter(tags=["site"])
 def site_map(_: SiteReader, session: SessionDep) -> s.SiteMap:
     """The first (usually only) site with its buildings and zones: the console's map."""
     with http_errors():
-        return svc.site_map(session)
+        return reading.site_map(session)
 
 
 @router.get("/sites", response_model=list[s.SiteOut])
@@ -42,7 +42,7 @@ def list_sites(
     _: SiteReader, session: SessionDep, response: Response, limit: Limit = 100, offset: Offset = 0
 ) -> Any:
     """All sites, one page at a time."""
-    rows, total = svc.list_rows(session, svc.SITE, {}, limit, offset)
+    rows, total = reading.list_rows(session, svc.SITE, {}, limit, offset)
     paged(response, total)
     return rows
 
@@ -58,7 +58,7 @@ async def create_site(data: s.SiteCreate, who: SiteWriter, platform: PlatformDep
 def get_site(site_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One site."""
     with http_errors():
-        return svc.get_row(session, svc.SITE, site_id)
+        return reading.get_row(session, svc.SITE, site_id)
 
 
 @router.patch("/sites/{site_id}", response_model=s.SiteOut)
@@ -84,7 +84,7 @@ def list_buildings(
     offset: Offset = 0,
 ) -> Any:
     """Buildings and areas, optionally of one site or kind."""
-    rows, total = svc.list_rows(
+    rows, total = reading.list_rows(
         session, svc.BUILDING, {"site_id": site_id, "kind": kind}, limit, offset
     )
     paged(response, total)
@@ -102,7 +102,7 @@ async def create_building(data: s.BuildingCreate, who: SiteWriter, platform: Pla
 def get_building(building_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One building."""
     with http_errors():
-        return svc.get_row(session, svc.BUILDING, building_id)
+        return reading.get_row(session, svc.BUILDING, building_id)
 
 
 @router.patch("/buildings/{building_id}", response_model=s.BuildingOut)
@@ -136,7 +136,7 @@ def list_units(
     offset: Offset = 0,
 ) -> Any:
     """Units, optionally of one building."""
-    rows, total = svc.list_rows(session, svc.UNIT, {"building_id": building_id}, limit, offset)
+    rows, total = reading.list_rows(session, svc.UNIT, {"building_id": building_id}, limit, offset)
     paged(response, total)
     return rows
 
@@ -152,7 +152,7 @@ async def create_unit(data: s.UnitCreate, who: SiteWriter, platform: PlatformDep
 def get_unit(unit_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One unit."""
     with http_errors():
-        return svc.get_row(session, svc.UNIT, unit_id)
+        return reading.get_row(session, svc.UNIT, unit_id)
 
 
 @router.patch("/units/{unit_id}", response_model=s.UnitOut)
@@ -187,7 +187,7 @@ def list_households(
     offset: Offset = 0,
 ) -> Any:
     """Households, optionally of one unit or floor."""
-    rows, total = svc.list_rows(
+    rows, total = reading.list_rows(
         session, svc.HOUSEHOLD, {"unit_id": unit_id, "floor": floor}, limit, offset
     )
     paged(response, total)
@@ -205,7 +205,7 @@ async def create_household(data: s.HouseholdCreate, who: SiteWriter, platform: P
 def get_household(household_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One household."""
     with http_errors():
-        return svc.get_row(session, svc.HOUSEHOLD, household_id)
+        return reading.get_row(session, svc.HOUSEHOLD, household_id)
 
 
 @router.patch("/households/{household_id}", response_model=s.HouseholdOut)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from anfang.api.deps import PlatformDep, SessionDep
+from anfang.site import reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
 from anfang.site.api_common import (
@@ -36,7 +37,7 @@ def list_zones(
     offset: Offset = 0,
 ) -> Any:
     """Zones, optionally of one site or kind."""
-    rows, total = svc.list_rows(
+    rows, total = reading.list_rows(
         session, svc.ZONE, {"site_id": site_id, "kind": kind}, limit, offset
     )
     paged(response, total)
@@ -54,7 +55,7 @@ async def create_zone(data: s.ZoneCreate, who: SiteWriter, platform: PlatformDep
 def get_zone(zone_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One zone."""
     with http_errors():
-        return svc.get_row(session, svc.ZONE, zone_id)
+        return reading.get_row(session, svc.ZONE, zone_id)
 
 
 @router.patch("/zones/{zone_id}", response_model=s.ZoneOut, tags=["site"])
@@ -99,7 +100,7 @@ def list_devices(
         "building_id": building_id,
         "state": state,
     }
-    rows, total = svc.device_summaries(session, filters, limit, offset)
+    rows, total = reading.device_summaries(session, filters, limit, offset)
     paged(response, total)
     return rows
 
@@ -115,7 +116,7 @@ async def create_device(data: s.DeviceCreate, who: DeviceWriter, platform: Platf
 def get_device(device_id: int, _: SiteReader, session: SessionDep) -> Any:
     """One device in full, without its secret."""
     with http_errors():
-        return svc.get_row(session, svc.DEVICE, device_id)
+        return reading.get_row(session, svc.DEVICE, device_id)
 
 
 @router.patch("/devices/{device_id}", response_model=s.DeviceOut, tags=["devices"])

@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from anfang.api.deps import PlatformDep, SessionDep, require
 from anfang.auth.rbac import Perm
+from anfang.site import reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
 from anfang.site.api_common import (
@@ -47,7 +48,7 @@ async def list_residents(
     """Residents, optionally of one household; the lookup is recorded in the audit log."""
     filters = {"household_id": household_id}
     rows, total = await run_in_threadpool(
-        svc.list_rows, session, svc.RESIDENT, filters, limit, offset
+        reading.list_rows, session, svc.RESIDENT, filters, limit, offset
     )
     await platform.audit.record(
         who.actor,
@@ -70,7 +71,7 @@ async def get_resident(
 ) -> Any:
     """One resident; the lookup is recorded in the audit log, found or not."""
     try:
-        row = await run_in_threadpool(svc.get_row, session, svc.RESIDENT, resident_id)
+        row = await run_in_threadpool(reading.get_row, session, svc.RESIDENT, resident_id)
     except svc.NotFound:
         row = None
     await platform.audit.record(

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext
 from anfang.site import schemas as s
-from anfang.site.service import SitePlatform, polyline_length, zone_problem
+from anfang.site.geometry import polyline_length, zone_problem
+from anfang.site.service import SitePlatform
 from anfang.store.models import Building, Device, Household, Site, Unit, Zone
 
 Progress = Callable[[int, int], None]
@@ -33,10 +34,7 @@ MAX_ERRORS = 1000
 class ImportFileError(DomainError):
     """The file as a whole cannot be read; ``status`` is the HTTP status to answer."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 422
 
 
 def check_size(data: bytes) -> None:

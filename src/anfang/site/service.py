@@ -6,9 +6,7 @@ entry, so a change and its record commit together or not at all.
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -23,6 +21,7 @@ from anfang.audit.log import AuditLog
 from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext, Writer
 from anfang.site import schemas as s
+from anfang.site.geometry import polyline_length, zone_problem
 from anfang.store.models import Building, Device, Household, Resident, Site, Unit, Zone
 
 T = TypeVar("T")
@@ -147,43 +146,6 @@ DEVICE = Entity(
 )
 
 
-# --------------------------------------------------------------------------- rules
-
-
-def polyline_length(points: Sequence[Sequence[float]]) -> float:
-    """The length in metres of a polyline given as [[x, y], ...]."""
-    return sum(math.dist(a, b) for a, b in itertools.pairwise(points))
-
-
-def zone_problem(
-    kind: str, length_m: float | None, geometry: Sequence[Sequence[float]]
-) -> tuple[str, str] | None:
-    """(field, message) when a zone breaks the perimeter rule, else None."""
-    if kind != "perimeter":
-        return None
-    drawn = polyline_length(geometry)
-    if length_m is None and len(geometry) < 2:
-        return (
-            "length_m",
-            "a perimeter zone needs length_m or a geometry of at least 2 "
-            "points, so that its length can be checked against the 70 m limit",
-        )
-    limit = s.PERIMETER_MAX_M
-    if length_m is not None and length_m > limit + 1e-6:
-        return (
-            "length_m",
-            f"perimeter zone is {length_m:g} m long; GB 50394 allows at "
-            f"most {limit:g} m of fence per zone: split it into shorter zones",
-        )
-    if drawn > limit + 1e-6:
-        return (
-            "geometry",
-            f"perimeter zone geometry is {drawn:.1f} m long; GB 50394 "
-            f"allows at most {limit:g} m of fence per zone: split it into shorter zones",
-        )
-    return None
-
-
 def first_site_id(session: Session) -> int | None:
     """The id of the first (usually only) site."""
     return session.execute(select(Site.id).order_by(Site.id).limit(1)).scalar()
@@ -250,56 +212,6 @@ def _check_unique(
 
 def _detail(ent: Entity, values: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k in ent.private else v) for k, v in values.items()}
-
-
-# --------------------------------------------------------------------------- reads
-
-
-def list_rows(
-    session: Session, ent: Entity, filters: dict[str, Any], limit: int, offset: int
-) -> tuple[list[BaseModel], int]:
-    """One page of rows matching ``filters`` (None values ignored) and the total count."""
-    conds = [getattr(ent.model, k) == v for k, v in filters.items() if v is not None]
-    total = session.execute(select(func.count()).select_from(ent.model).where(*conds)).scalar()
-    rows = session.scalars(
-        select(ent.model).where(*conds).order_by(ent.model.id).limit(limit).offset(offset)
-    )
-    return [ent.out(r) for r in rows], int(total or 0)
-
-
-def get_row(session: Session, ent: Entity, row_id: int) -> BaseModel:
-    """One row by id, or NotFound."""
-    row = session.get(ent.model, row_id)
-    if row is None:
-        raise NotFound(f"{ent.name} {row_id} not found")
-    return ent.out(row)
-
-
-def site_map(session: Session) -> s.SiteMap:
-    """The first site with its buildings and zones, for the console's map."""
-    site = session.scalars(select(Site).order_by(Site.id).limit(1)).first()
-    if site is None:
-        raise NotFound("no site has been set up yet: import a site file first")
-    buildings = session.scalars(
-        select(Building).where(Building.site_id == site.id).order_by(Building.id)
-    )
-    zones = session.scalars(select(Zone).where(Zone.site_id == site.id).order_by(Zone.id))
-    return s.SiteMap(
-        site=s.SiteBrief.model_validate(site),
-        buildings=[s.BuildingOut.model_validate(b) for b in buildings],
-        zones=[s.ZoneOut.model_validate(z) for z in zones],
-    )
-
-
-def device_summaries(
-    session: Session, filters: dict[str, Any], limit: int, offset: int
-) -> tuple[list[s.DeviceSummary], int]:
-    """One page of the device list in its short form."""
-    rows, total = list_rows(session, DEVICE, filters, limit, offset)
-    return [s.DeviceSummary.model_validate(r.model_dump()) for r in rows], total
-
-
-# --------------------------------------------------------------------------- writes
 
 
 async def _run(platform: SitePlatform, job: Callable[[WriteContext], T]) -> T:

@@ -19,7 +19,7 @@ from anfang.core.events import new_id
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry, Building, Device, Household, Site, Unit
-from anfang.subsystems.access import passes, passes_service
+from anfang.subsystems.access import pass_signer, passes, passes_service
 from anfang.subsystems.access.models_passes import PassCreate, VisitorPass
 from tests.conftest import auth, first_login, make_settings
 
@@ -293,7 +293,7 @@ async def test_exhausted_unknown_and_counted(
     assert _count("exhausted") == before + 1
 
     # Signed with anfang's key but never stored (e.g. the database was restored).
-    sign = await passes_service.signer(platform)
+    sign = await pass_signer.signer(platform)
     ghost = passes.PassPayload(
         sign.kid,
         new_id(),

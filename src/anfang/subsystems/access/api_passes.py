@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.auth.rbac import Perm, allowed
+from anfang.subsystems.access import pass_signer, queries, resident_users
 from anfang.subsystems.access import passes_service as svc
-from anfang.subsystems.access import queries, resident_users
 from anfang.subsystems.access.models_passes import (
     PassCreate,
     PassIssued,
@@ -69,7 +69,7 @@ def list_passes(
 @router.get("/visitor-passes/verification-key", response_model=VerificationKey)
 async def verification_key(_: Reader, platform: PlatformDep) -> VerificationKey:
     """The Ed25519 public key gates use to check passes offline."""
-    return (await svc.signer(platform)).verification_key()
+    return (await pass_signer.signer(platform)).verification_key()
 
 
 class CheckRequest(BaseModel):
@@ -153,7 +153,7 @@ async def pass_qr(
     scale: Annotated[int, Query(ge=1, le=20)] = 6,
 ) -> Response:
     """The pass's QR code as PNG or SVG (to send to the visitor)."""
-    sign = await svc.signer(platform)
+    sign = await pass_signer.signer(platform)
     with _http_errors():
         row = svc.get_visible(session, who, pass_id, _staff(who))
         text = svc.qr_text_of(row, sign)

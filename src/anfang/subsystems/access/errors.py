@@ -9,9 +9,3 @@ class AccessError(DomainError):
     """A refused operation; ``status`` is the HTTP answer it maps to."""
 
     status = 400
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if status is not None:
-            self.status = status

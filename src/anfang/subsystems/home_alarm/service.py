@@ -57,10 +57,6 @@ class AccountError(DomainError):
 
     status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
 
 class NotFound(AccountError):
     """No such account."""

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.core.alarms import schedule_active
 from anfang.core.errors import DomainError
+from anfang.core.schedules import schedule_active
 from anfang.core.writer import WriteContext, Writer
 from anfang.site.cameras import nearest_cameras
 from anfang.store.base import utcnow
@@ -38,10 +38,6 @@ class PerimeterError(DomainError):
     """A refused request; ``status`` is its HTTP answer."""
 
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ZoneNotFound(PerimeterError):

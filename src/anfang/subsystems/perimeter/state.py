@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.core.alarms import schedule_active
 from anfang.core.capabilities import Key
 from anfang.core.events import Event
+from anfang.core.schedules import schedule_active
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import Zone

@@ -61,10 +61,6 @@ class VideoError(DomainError):
 
     status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
 
 class NotFound(VideoError):
     """No such camera or hold."""
