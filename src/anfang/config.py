@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=100, ge=1)
     audit_checkpoint_seconds: float = Field(default=1.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    db_read_pool_size: int = Field(
+        default=12, ge=1, le=200, description="database connections for API readers"
+    )
+    db_read_pool_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="a reader waits this long, then gets 503"
+    )
+    api_max_concurrent: int = Field(
+        default=64, ge=1, description="API requests served at once; more get 503 at once"
+    )
     writer_batch_max: int = Field(default=4000, ge=1)
     writer_linger_ms: float = Field(
         default=2.0, ge=0, le=50, description="wait this long to gather a bigger group commit"

@@ -65,15 +65,30 @@ class Kernel:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url()
         sqlite = url.startswith("sqlite")
+        checkpoints = 0 if sqlite else 1000
+        # Readers (the API) and the writer draw on pools of their own: however many
+        # clients read, alarm ingestion never waits for a connection (issue 14, item 12).
         self.engine: Engine = make_engine(
-            url, synchronous=settings.sqlite_synchronous, wal_autocheckpoint=0 if sqlite else 1000
+            url,
+            synchronous=settings.sqlite_synchronous,
+            wal_autocheckpoint=checkpoints,
+            pool_size=settings.db_read_pool_size,
+            pool_timeout=settings.db_read_pool_timeout_seconds,
+        )
+        self.write_engine: Engine = make_engine(
+            url,
+            synchronous=settings.sqlite_synchronous,
+            wal_autocheckpoint=checkpoints,
+            pool_size=2,
         )
         self.checkpointer = (
-            WalCheckpointer(self.engine, settings.sqlite_checkpoint_seconds) if sqlite else None
+            WalCheckpointer(self.write_engine, settings.sqlite_checkpoint_seconds)
+            if sqlite
+            else None
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.writer = Writer(
-            self.engine,
+            self.write_engine,
             batch_max=settings.writer_batch_max,
             linger=settings.writer_linger_ms / 1000,
         )
@@ -159,6 +174,7 @@ class Kernel:
         await self.pipeline.stop()
         await self.bus.close()
         self.engine.dispose()
+        self.write_engine.dispose()
 
     async def start_parts(self) -> None:
         """Start what runs on the kernel (the composition root starts the subsystems)."""

@@ -78,4 +78,6 @@ def require(perm: Perm) -> Callable[..., object]:
 PlatformDep = Annotated[Kernel, Depends(get_platform)]
 
 __all__ = ["PlatformDep", "Principal", "SessionDep", "current_principal", "get_platform", "require"]
-SessionDep = Annotated[Session, Depends(read_session)]
+# Released when the route returns, before the response is serialised and sent: a slow
+# client never holds a database connection.
+SessionDep = Annotated[Session, Depends(read_session, scope="function")]

@@ -11,11 +11,13 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
 from anfang.api.routes import alarms, audit, auth, events, stream, users
 from anfang.app import registry
+from anfang.app.guards import Admission, SecurityHeaders
 from anfang.app.platform import Platform
 from anfang.config import Settings
 from anfang.core.errors import DomainError
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             "/api/v1/face/": settings.face_max_upload_bytes + 256 * 1024,
         },
     )
+    app.add_middleware(Admission, limit=settings.api_max_concurrent)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -169,6 +173,10 @@ def _install_handlers(app: FastAPI) -> None:
         handler(503, lambda e: f"storage unavailable, nothing stored: {e}", {"Retry-After": "1"}),
     )
     app.add_exception_handler(UnknownEventKind, handler(422, str))
+    # Readers waited too long for a database connection: shed, never queue or 500.
+    app.add_exception_handler(
+        PoolTimeout, handler(503, lambda e: "server busy; retry shortly", {"Retry-After": "1"})
+    )
 
     async def domain(request: Request, exc: Exception) -> JSONResponse:
         # Every service's refusal, mapped in this one place.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import weakref
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
@@ -113,13 +115,32 @@ class _TrackingConnection(sqlite3.Connection):
         self._cursors.clear()
 
 
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (it holds users, sealed secrets
+    and the audit trail; SQLite gives its -wal and -shm files the same mode)."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 def make_engine(
-    url: str, *, synchronous: str = "FULL", echo: bool = False, wal_autocheckpoint: int = 1000
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    echo: bool = False,
+    wal_autocheckpoint: int = 1000,
+    pool_size: int | None = None,
+    pool_timeout: float = 30.0,
 ) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
 
     ``wal_autocheckpoint=0`` leaves WAL checkpoints to the caller (the writer runs them
-    on a thread of their own, so that no commit pays for one).
+    on a thread of their own, so that no commit pays for one). ``pool_size`` bounds the
+    connections (no overflow); ``pool_timeout`` is how long a caller waits for one.
     """
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
     if make_url(url).database not in (None, "", ":memory:"):
@@ -128,7 +149,9 @@ def make_engine(
         # every other batch, and SQLite drops a connection's page cache when another one
         # committed in between: strace in bench/sia saw ~40 page reads a commit, none now.
         kwargs["pool_use_lifo"] = True
+        kwargs["pool_timeout"] = pool_timeout
     if url.startswith("sqlite"):
+        _private_file(make_url(url).database)
         kwargs["connect_args"] = {
             "check_same_thread": False,
             "timeout": 30,
@@ -138,6 +161,9 @@ def make_engine(
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 8
         kwargs["max_overflow"] = 8
+    if pool_size is not None and "pool_timeout" in kwargs:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = 0
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
