@@ -67,8 +67,10 @@ async def _main(config: WsConfig, conn: Connection) -> None:
     last_new = [time.monotonic()]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    url = f"ws://{base}/api/v1/stream?token={token}"
+    url = f"ws://{base}/api/v1/stream"
     async with connect(url, max_size=None, proxy=None) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
+        await ws.recv()  # auth.ok
 
         def on_control() -> None:
             conn.recv()

@@ -93,8 +93,10 @@ async def _main(config: ClientConfig, conn: Connection) -> None:
                 done.set()
             loop.call_later(config.drain_timeout, done.set)
 
-    url = f"ws://{base}/api/v1/stream?token={token}"
+    url = f"ws://{base}/api/v1/stream"
     async with connect(url, max_size=None, compression=config.compression, proxy=None) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
+        await ws.recv()  # auth.ok
         loop.add_reader(conn.fileno(), on_control)
         conn.send(("ready", None))
 

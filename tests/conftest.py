@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -167,3 +168,17 @@ async def live_server(platform: Platform) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def ws_session(url: str, token: str) -> AsyncIterator[Any]:
+    """A WebSocket to ``url`` authenticated by its first message (never the URL); the
+    server's ``auth.ok`` is read already."""
+    import json
+
+    import websockets
+
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(await ws.recv()) == {"type": "auth.ok"}
+        yield ws

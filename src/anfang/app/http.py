@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
 from anfang.api.routes import alarms, audit, auth, events, stream, users
-from anfang.app import registry
+from anfang.app import redact, registry
 from anfang.app.guards import Admission, SecurityHeaders
 from anfang.app.platform import Platform
 from anfang.config import Settings
@@ -85,6 +85,7 @@ def routers() -> list[APIRouter]:
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
     """Build the app; the platform starts and stops with it unless one is handed in running."""
     settings = settings or (platform.settings if platform else Settings())
+    redact.install()
     owned = platform is None
     plat = platform or Platform(settings)
 

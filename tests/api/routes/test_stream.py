@@ -11,7 +11,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, ws_session
 
 
 async def _token(base: str) -> str:
@@ -30,8 +30,8 @@ def _flatten(msg: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def test_stream_pushes_event_and_alarm(live_server: str) -> None:
     token = await _token(live_server)
-    ws_url = live_server.replace("http", "ws") + f"/api/v1/stream?token={token}"
-    async with websockets.connect(ws_url) as ws:
+    ws_url = live_server.replace("http", "ws") + "/api/v1/stream"
+    async with ws_session(ws_url, token) as ws:
         async with httpx.AsyncClient(base_url=live_server) as c:
             r = await c.post(
                 "/api/v1/events",
@@ -52,8 +52,9 @@ async def test_stream_pushes_event_and_alarm(live_server: str) -> None:
 
 
 async def test_stream_refuses_bad_token(live_server: str) -> None:
-    ws_url = live_server.replace("http", "ws") + "/api/v1/stream?token=nope"
+    ws_url = live_server.replace("http", "ws") + "/api/v1/stream"
     with pytest.raises(ConnectionClosed) as info:
         async with websockets.connect(ws_url) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": "nope"}))
             await ws.recv()
     assert info.value.rcvd is not None and info.value.rcvd.code == 1008

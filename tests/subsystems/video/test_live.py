@@ -68,8 +68,10 @@ def _latency() -> tuple[float, float]:
     return total, count
 
 
-async def _viewer(url: str, frames: int) -> tuple[str, list[bytes]]:
+async def _viewer(url: str, token: str, frames: int) -> tuple[str, list[bytes]]:
     async with connect(url, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "auth.ok"}
         head = json.loads(await asyncio.wait_for(ws.recv(), 20))
         assert head["type"] == "init"
         chunks: list[bytes] = []
@@ -92,8 +94,8 @@ async def test_two_viewers_share_one_upstream_with_low_latency(
     assert isinstance(svc, MediaService)
     svc.live.linger_s = 0.3
     before = _latency()
-    ws_url = live_server.replace("http", "ws") + f"/api/v1/video/live/CAM-L?token={token}"
-    (mime, a), (_, b) = await asyncio.gather(_viewer(ws_url, 50), _viewer(ws_url, 50))
+    ws_url = live_server.replace("http", "ws") + "/api/v1/video/live/CAM-L"
+    (mime, a), (_, b) = await asyncio.gather(_viewer(ws_url, token, 50), _viewer(ws_url, token, 50))
     assert mime.startswith('video/mp4; codecs="avc1.')
     for chunks in (a, b):
         assert chunks[0][4:8] == b"ftyp" and b"moov" in chunks[0]
@@ -115,9 +117,12 @@ async def test_live_refuses_bad_token_and_unknown_camera(
     platform: Platform, live_server: str, admin_token: str
 ) -> None:
     base = live_server.replace("http", "ws") + "/api/v1/video/live/"
-    for url in (base + "CAM-X?token=nope", base + f"CAM-X?token={admin_token}"):
+    for url, token in ((base + "CAM-X", "nope"), (base + "CAM-X", admin_token)):
         async with connect(url) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
             with pytest.raises(ConnectionClosed) as info:
+                if token == admin_token:
+                    assert json.loads(await ws.recv()) == {"type": "auth.ok"}
                 await asyncio.wait_for(ws.recv(), 5)
             assert info.value.rcvd is not None and info.value.rcvd.code == 1008
 

@@ -10,7 +10,8 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from prometheus_client import Gauge
 
-from anfang.auth.rbac import Perm, allowed
+from anfang.api import ws_auth
+from anfang.auth.rbac import Perm
 from anfang.core.bus import Message
 
 router = APIRouter(tags=["stream"])
@@ -28,18 +29,12 @@ def to_message(msg: Message) -> dict[str, Any] | None:
 
 
 @router.websocket("/stream")
-async def stream(ws: WebSocket, token: str = "") -> None:
-    """Push JSON messages; several pending ones go out as one ``batch`` message."""
+async def stream(ws: WebSocket) -> None:
+    """Push JSON messages; several pending ones go out as one ``batch`` message. The
+    first message from the client authenticates it (:mod:`anfang.api.ws_auth`)."""
     platform = ws.app.state.platform
-    principal = await platform.users.authenticate_token(token) if token else None
-    await ws.accept()
-    if (
-        principal is None
-        or principal.must_change_password
-        or not allowed(principal.role, Perm.EVENTS_READ)
-    ):
-        # Accept first so that a browser sees the close code and reason (1008).
-        await ws.close(code=1008, reason="invalid or expired token")
+    session = await ws_auth.accept(ws, Perm.EVENTS_READ)
+    if session is None:
         return
     CLIENTS.inc()
     sub = await platform.bus.subscribe(">")
@@ -58,14 +53,15 @@ async def stream(ws: WebSocket, token: str = "") -> None:
 
     sender = asyncio.create_task(send_all())
     closer = asyncio.create_task(watch_close())
+    ender = asyncio.create_task(ws_auth.watch(ws, session, Perm.EVENTS_READ))
     try:
-        await asyncio.wait({sender, closer}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({sender, closer, ender}, return_when=asyncio.FIRST_COMPLETED)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         CLIENTS.dec()
         await sub.close()
-        for t in (sender, closer):
+        for t in (sender, closer, ender):
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await t

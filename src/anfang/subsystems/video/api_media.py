@@ -20,8 +20,9 @@ from fastapi.websockets import WebSocketDisconnect
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
 
+from anfang.api import ws_auth
 from anfang.api.deps import PlatformDep, Principal, require
-from anfang.auth.rbac import Perm, allowed
+from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.video import export as ex
 from anfang.subsystems.video import listings
@@ -231,15 +232,14 @@ async def media_file(media_id: int, _: Viewer, platform: PlatformDep) -> FileRes
 
 
 @router.websocket("/live/{code}")
-async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -> None:
+async def live(ws: WebSocket, code: str, stream: str = "sub") -> None:
     """Fragmented MP4 of a camera: a JSON ``init`` message with the MSE type, then binary
-    fragments (one per frame, the first one of each session an init segment)."""
+    fragments (one per frame, the first one of each session an init segment). The
+    client's first message authenticates it (:mod:`anfang.api.ws_auth`)."""
     platform: Kernel = ws.app.state.platform
-    who = await platform.users.authenticate_token(token) if token else None
-    await ws.accept()
-    if who is None or who.must_change_password or not allowed(who.role, Perm.VIDEO_VIEW):
+    session = await ws_auth.accept(ws, Perm.VIDEO_VIEW)
+    if session is None:
         REJECTED.labels("live-auth").inc()
-        await ws.close(code=1008, reason="invalid token or role may not view video")
         return
     svc = platform.capabilities.get(MEDIA)
     cam = await svc.read(lambda s: camera_by_code(s, code)) if svc is not None else None
@@ -249,6 +249,9 @@ async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -
     url = svc.stream_url(cam, code, main=stream == "main")
     relay, viewer = svc.live.join(f"{code}:{stream}", url)
     closer = asyncio.create_task(_watch_close(ws))
+    ender = asyncio.create_task(ws_auth.watch(ws, session, Perm.VIDEO_VIEW))
+    closer.add_done_callback(lambda _: ender.cancel())
+    ender.add_done_callback(lambda _: closer.cancel())
     try:
         while not closer.done():
             getter = asyncio.create_task(viewer.queue.get())
@@ -265,9 +268,10 @@ async def live(ws: WebSocket, code: str, token: str = "", stream: str = "sub") -
         pass
     finally:
         relay.remove(viewer)
-        closer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await closer
+        for task in (closer, ender):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
 
 
 async def _watch_close(ws: WebSocket) -> None:

@@ -36,10 +36,11 @@ export class Stream {
     if (!sess) return;
     this.handlers.onState("connecting");
     const proto = location.protocol === "https:" ? "wss" : "ws";
-    const token = encodeURIComponent(sess.access_token);
-    const ws = new WebSocket(`${proto}://${location.host}/api/v1/stream?token=${token}`);
+    // The token goes in the first message, never in the URL (URLs end up in logs).
+    const ws = new WebSocket(`${proto}://${location.host}/api/v1/stream`);
     this.ws = ws;
-    ws.onopen = () => {
+    ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: sess.access_token }));
+    const authenticated = () => {
       this.attempt = 0;
       this.handlers.onState("online");
       // Anything sent while we were away is fetched again by the owner.
@@ -53,7 +54,9 @@ export class Stream {
       } catch {
         return;
       }
-      if (msg && msg.type === "batch" && Array.isArray(msg.items)) {
+      if (msg && msg.type === "auth.ok") {
+        authenticated();
+      } else if (msg && msg.type === "batch" && Array.isArray(msg.items)) {
         for (const item of msg.items) this.handlers.onMessage(item);
       } else if (msg) {
         this.handlers.onMessage(msg);

@@ -48,9 +48,7 @@ export function mseSupported(mime) {
 
 function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss" : "ws";
-  const token = encodeURIComponent(session()?.access_token ?? "");
-  const sep = path.includes("?") ? "&" : "?";
-  return `${proto}://${location.host}/api/v1${path}${sep}token=${token}`;
+  return `${proto}://${location.host}/api/v1${path}`;
 }
 
 /** A camera's live picture in a <video>: reconnects with backoff until stopped. */
@@ -98,6 +96,8 @@ export class LivePlayer {
     const ws = new WebSocket(wsUrl(`/video/live/${encodeURIComponent(this.code)}?stream=${this.stream}`));
     ws.binaryType = "arraybuffer";
     this.ws = ws;
+    // The token goes in the first message, never in the URL (URLs end up in logs).
+    ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: session()?.access_token ?? "" }));
     ws.onmessage = (ev) => {
       if (typeof ev.data === "string") {
         const msg = JSON.parse(ev.data);
