@@ -21,7 +21,7 @@ from anfang.app import redact
         (
             """< TEXT '{"type": "auth", "token": "x.y"}'""",
             """< TEXT '{"type": "auth", "token": "***"}'""",
-        ),  # noqa: E501
+        ),
         ('{"password":"pw","username":"u"}', '{"password":"***","username":"u"}'),
     ],
 )

@@ -33,6 +33,8 @@ async def add_device(
     *,
     enabled: bool = True,
     interval: int | None = None,
+    subsystem: str = "access",
+    meta: dict[str, object] | None = None,
 ) -> None:
     """Register a device (and a site, if there is none) through the writer."""
 
@@ -49,7 +51,8 @@ async def add_device(
                 code=code,
                 name=code,
                 type="gate",
-                subsystem="access",
+                subsystem=subsystem,
+                meta=meta or {},
                 secret=secret,
                 enabled=enabled,
                 expected_interval_s=interval,

@@ -134,6 +134,50 @@ async def test_unknown_kind_and_bad_fields_are_422_naming_the_field(
     assert stored_count(platform, "GATE-1") == 0  # one bad event refuses the whole request
 
 
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("home_alarm.panic", "subsystem 'perimeter'"),  # another subsystem's alarm
+        ("device.offline", "made by the platform"),  # supervision's verdict
+        ("alarm.escalated", "made by the platform"),
+        ("face.watchlist_hit", "made by the platform"),
+        ("perimeter.comm_fail", "made by the platform"),
+    ],
+)
+async def test_a_device_sends_only_its_own_kinds(
+    platform: Platform, client: httpx.AsyncClient, kind: str, why: str
+) -> None:
+    """Issue 14 item 4: a perimeter detector raised a P1 home_alarm.panic."""
+    await add_device(platform, "PZ-1", SECRET, subsystem="perimeter")
+    before = rejected("kind_not_allowed")
+    doc = orjson.loads(events_body("ok-1", "bad-1", kind="perimeter.intrusion"))
+    doc["events"][1]["kind"] = kind
+    body = orjson.dumps(doc)
+    r = await client.post(INGEST, content=body, headers=signed(body, code="PZ-1"))
+    assert r.status_code == 403, r.text
+    assert r.json()["reason"] == "kind_not_allowed" and why in r.json()["detail"]
+    assert r.json()["detail"].startswith("events[1].kind")
+    assert rejected("kind_not_allowed") == before + 1
+    assert stored_count(platform, "PZ-1") == 0  # the whole request is refused
+    own = events_body("ok-2", kind="perimeter.intrusion")
+    tamper = events_body("ok-3", kind="device.tamper")
+    for body in (own, tamper):
+        r = await client.post(INGEST, content=body, headers=signed(body, code="PZ-1"))
+        assert r.status_code == 200, r.text
+
+
+async def test_an_installer_narrows_a_device_to_listed_kinds(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    await add_device(platform, "GATE-N", SECRET, meta={"kinds": ["access.door_forced"]})
+    body = events_body("g-1")  # access.granted: its subsystem's, but not listed
+    r = await client.post(INGEST, content=body, headers=signed(body, code="GATE-N"))
+    assert r.status_code == 403 and "meta.kinds" in r.json()["detail"]
+    body = events_body("f-1", kind="access.door_forced")
+    r = await client.post(INGEST, content=body, headers=signed(body, code="GATE-N"))
+    assert r.status_code == 200, r.text
+
+
 async def test_oversized_body_is_413(platform: Platform, client: httpx.AsyncClient) -> None:
     await add_device(platform, "GATE-1", SECRET)
     big = b'{"events": [' + b" " * platform.settings.max_body_bytes + b"]}"
@@ -228,6 +272,7 @@ async def test_storage_outage_answers_503_and_queued_events_arrive_once(
         # The disk goes away: the directory vanishes and open connections are dropped.
         (tmp_path / "db").rename(tmp_path / "db-away")
         platform.engine.dispose()
+        platform.write_engine.dispose()
         later = [dev.emit("access.denied", {"n": n}) for n in range(12)]
         async with httpx.AsyncClient() as raw:
             body = events_body("raw-1")

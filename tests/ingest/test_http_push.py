@@ -240,3 +240,15 @@ def test_random_headers_only_ever_raise_push_rejected(
 def test_signed_by_the_device_always_verifies(ts: str, body: bytes) -> None:
     head = hp.parse_headers(headers(body, ts))
     hp.check_signature(SECRET, head, body)
+
+
+def test_check_kinds_is_pure_and_names_the_first_bad_event() -> None:
+    when = hp.parse_events(
+        b'{"events": [{"id": "a", "kind": "video.motion", "occurred_at": "2026-01-01T00:00:00Z"}]}'
+    )
+    hp.check_kinds(when, "video")
+    hp.check_kinds(when, "video", frozenset({"video.motion"}))
+    for subsystem, narrowed in (("access", None), ("video", frozenset({"video.tamper"}))):
+        with pytest.raises(hp.PushRejected) as info:
+            hp.check_kinds(when, subsystem, narrowed)
+        assert info.value.status == 403 and info.value.message.startswith("events[0].kind")

@@ -37,7 +37,11 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 kinds.register(
-    "alarm.escalated", Severity.HIGH, "报警超时未确认，已升级", "Alarm unacknowledged, escalated"
+    "alarm.escalated",
+    Severity.HIGH,
+    "报警超时未确认，已升级",
+    "Alarm unacknowledged, escalated",
+    derived=True,
 )
 
 

@@ -25,13 +25,15 @@ from anfang.store.models import Device
 
 log = logging.getLogger(__name__)
 
-kinds.register("device.offline", Severity.HIGH, "设备离线", "Device offline")
+# Supervision decides on- and offline; a device reports its own faults and tamper.
+kinds.register("device.offline", Severity.HIGH, "设备离线", "Device offline", derived=True)
 kinds.register(
     "device.online",
     Severity.INFO,
     "设备恢复在线",
     "Device back online",
     restore_of="device.offline",
+    derived=True,
 )
 kinds.register("device.fault", Severity.MEDIUM, "设备故障", "Device fault")
 kinds.register(

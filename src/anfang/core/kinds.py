@@ -37,18 +37,28 @@ class KindInfo:
     zh: str
     en: str
     restore_of: str | None = None
+    # Made by the platform itself (supervision, escalation, recognition, schedules):
+    # never accepted from a device or an API client.
+    derived: bool = False
 
 
 _REGISTRY: dict[str, KindInfo] = {}
 
 
 def register(
-    kind: str, severity: Severity, zh: str, en: str, *, restore_of: str | None = None
+    kind: str,
+    severity: Severity,
+    zh: str,
+    en: str,
+    *,
+    restore_of: str | None = None,
+    derived: bool = False,
 ) -> KindInfo:
-    """Declare an event kind (idempotent for an identical declaration)."""
+    """Declare an event kind (idempotent for an identical declaration); ``derived``: only
+    the platform makes it."""
     if not _KIND_RE.match(kind):
         raise ValueError(f"bad event kind {kind!r}: use dotted lower-case words")
-    info = KindInfo(kind, severity, zh, en, restore_of)
+    info = KindInfo(kind, severity, zh, en, restore_of, derived)
     old = _REGISTRY.get(kind)
     if old is not None and old != info:
         raise ValueError(f"event kind {kind!r} declared twice differently")

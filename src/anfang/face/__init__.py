@@ -11,4 +11,4 @@ KINDS = (
     ("face.stranger", Severity.LOW, "陌生人", "Stranger (no match)"),
 )
 for _kind, _sev, _zh, _en in KINDS:
-    register(_kind, _sev, _zh, _en)
+    register(_kind, _sev, _zh, _en, derived=True)  # the face service's verdicts

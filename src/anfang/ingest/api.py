@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 from anfang.core.events import Event
 from anfang.core.writer import StorageUnavailable
 from anfang.ingest import http_push as hp
-from anfang.ingest.secrets import SecretCache
+from anfang.ingest.secrets import Cred, SecretCache
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
@@ -102,6 +102,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
 async def authenticate_device(request: Request) -> tuple[hp.PushHeaders, bytes]:
     """Check a signed device request (also used by other device interfaces on the same
     scheme): size, headers, clock window, device, signature, in that order."""
+    head, body, _ = await _authenticate(request)
+    return head, body
+
+
+async def _authenticate(request: Request) -> tuple[hp.PushHeaders, bytes, Cred]:
     settings = _platform(request).settings
     body = await _read_body(request, settings.max_body_bytes)
     head = hp.parse_headers(request.headers)
@@ -115,7 +120,7 @@ async def authenticate_device(request: Request) -> tuple[hp.PushHeaders, bytes]:
         await asyncio.to_thread(hp.check_signature, cred.secret, head, body)
     else:
         hp.check_signature(cred.secret, head, body)
-    return head, body
+    return head, body, cred
 
 
 def _device_header(request: Request) -> str:
@@ -187,8 +192,9 @@ _HEARTBEAT_DOC: dict[str, Any] = {
 async def ingest_events(request: Request) -> JSONResponse:
     """Store a device's events; answers 200 only once they are durable."""
     try:
-        head, body = await authenticate_device(request)
+        head, body, cred = await _authenticate(request)
         pushed = hp.parse_events(body)
+        hp.check_kinds(pushed, cred.subsystem, cred.kinds)
     except hp.PushRejected as exc:
         return _refuse(exc, _device_header(request))
     except StorageUnavailable as exc:

@@ -147,6 +147,31 @@ def _parse_time(where: str, value: object) -> datetime:
         raise _bad(where, "time out of range") from None
 
 
+# What any device may say about itself, whatever its subsystem.
+DEVICE_SELF_KINDS = frozenset(
+    {"device.fault", "device.fault_restore", "device.tamper", "device.tamper_restore"}
+)
+
+
+def check_kinds(
+    pushed: list[PushedEvent], subsystem: str, narrowed: frozenset[str] | None = None
+) -> None:
+    """Refuse (403) a push holding a kind this device may not send: one the platform
+    derives itself, one outside the device's subsystem, or one outside the list its
+    installer narrowed it to (``meta.kinds``)."""
+    for i, p in enumerate(pushed):
+        info = kinds.get(p.kind)
+        if info.derived:
+            why = "is made by the platform itself, never accepted from a device"
+        elif narrowed is not None and p.kind not in narrowed:
+            why = "is not among the kinds configured for this device (meta.kinds)"
+        elif p.kind.split(".", 1)[0] != subsystem and p.kind not in DEVICE_SELF_KINDS:
+            why = f"is not a kind of this device's subsystem {subsystem!r}"
+        else:
+            continue
+        raise PushRejected(403, "kind_not_allowed", f"events[{i}].kind: {p.kind!r} {why}")
+
+
 def _parse_event(i: int, item: object) -> PushedEvent:
     where = f"events[{i}]"
     if not isinstance(item, dict):

@@ -25,6 +25,8 @@ class Cred:
 
     secret: str
     enabled: bool
+    subsystem: str = ""
+    kinds: frozenset[str] | None = None  # narrowed by the installer (``meta.kinds``)
 
 
 class SecretCache:
@@ -61,6 +63,14 @@ class SecretCache:
     def _load(self, code: str) -> Cred | None:
         with self.platform.read_session() as session:
             row = session.execute(
-                select(Device.secret, Device.enabled).where(Device.code == code)
+                select(Device.secret, Device.enabled, Device.subsystem, Device.meta).where(
+                    Device.code == code
+                )
             ).first()
-        return None if row is None else Cred(row[0], bool(row[1]))
+        if row is None:
+            return None
+        listed = row[3].get("kinds") if isinstance(row[3], dict) else None
+        narrowed = None
+        if isinstance(listed, list):
+            narrowed = frozenset(k for k in listed if isinstance(k, str))
+        return Cred(row[0], bool(row[1]), row[2], narrowed)

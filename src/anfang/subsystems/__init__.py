@@ -92,8 +92,17 @@ class Subsystem:
     order: int = 100
 
 
-def register(sub: Subsystem, event_kinds: list[tuple[str, Severity, str, str]]) -> Subsystem:
-    """Declare a subsystem's event kinds and hand the subsystem back (for ``SUBSYSTEM =``)."""
+def register(
+    sub: Subsystem,
+    event_kinds: list[tuple[str, Severity, str, str]],
+    *,
+    derived: frozenset[str] = frozenset(),
+) -> Subsystem:
+    """Declare a subsystem's event kinds and hand the subsystem back (for ``SUBSYSTEM =``);
+    ``derived`` names the kinds only the platform makes (devices may not send them)."""
+    unknown = derived - {k for k, *_ in event_kinds}
+    if unknown:
+        raise ValueError(f"derived kinds not declared by {sub.key}: {sorted(unknown)}")
     for kind, sev, zh, en in event_kinds:
-        kinds.register(kind, sev, zh, en)
+        kinds.register(kind, sev, zh, en, derived=kind in derived)
     return sub

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import auth
 
@@ -42,3 +43,15 @@ async def test_kinds_have_both_languages(app_client: httpx.AsyncClient, admin_to
     assert by["perimeter.intrusion"]["zh"] == "周界入侵"
     assert by["device.offline"]["en"] == "Device offline"
     assert all(k["zh"] and k["en"] for k in kinds)
+
+
+@pytest.mark.parametrize(
+    "kind", ["device.offline", "alarm.escalated", "video.loss", "face.stranger"]
+)
+async def test_kinds_the_platform_makes_cannot_be_submitted(
+    app_client: httpx.AsyncClient, admin_token: str, kind: str
+) -> None:
+    r = await app_client.post(
+        "/api/v1/events", headers=auth(admin_token), json={"kind": kind, "source": "X-1"}
+    )
+    assert r.status_code == 403 and "platform itself" in r.json()["detail"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
@@ -82,7 +82,13 @@ async def submit_event(
     request: Request,
     principal: Annotated[Principal, Depends(require(Perm.EVENTS_SUBMIT))],
 ) -> dict[str, Any]:
-    """Submit an event; answered once it is durable (unknown kinds: 422)."""
+    """Submit an event; answered once it is durable (unknown kinds: 422; kinds only the
+    platform makes, such as ``device.offline`` or ``alarm.escalated``: 403)."""
+    if kinds.get(body.kind).derived:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"event kind {body.kind!r} is made by the platform itself, never submitted",
+        )
     ev = Event.create(
         body.kind,
         body.source,

@@ -43,4 +43,7 @@ SUBSYSTEM = register(
         ("access.reader_offline", S.MEDIUM, "读卡器离线", "Reader offline"),
         ("access.reader_online", S.INFO, "读卡器在线", "Reader online"),
     ],
+    # A remote open is the platform's own command; a controller that decides by itself
+    # may report its grants and denials.
+    derived=frozenset({"access.remote_open"}),
 )

@@ -29,6 +29,7 @@ SUBSYSTEM = register(
         ("home_alarm.test", S.INFO, "定期测试报告", "Periodic test"),
         ("home_alarm.comm_fail", S.HIGH, "报警主机通信故障", "Panel communication failure"),
     ],
+    derived=frozenset({"home_alarm.comm_fail"}),  # the receiver's supervision decides
 )
 kinds.register(
     "home_alarm.comm_restore",
@@ -36,4 +37,5 @@ kinds.register(
     "报警主机通信恢复",
     "Panel communication restored",
     restore_of="home_alarm.comm_fail",
+    derived=True,
 )

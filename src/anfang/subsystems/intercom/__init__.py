@@ -20,4 +20,6 @@ SUBSYSTEM = register(
         ("intercom.denied", S.INFO, "住户拒绝开门", "Visitor refused"),
         ("intercom.missed", S.INFO, "呼叫未接听", "Call not answered"),
     ],
+    # The platform's SIP server sees every call; no device reports calls of its own.
+    derived=frozenset({"intercom.call", "intercom.denied", "intercom.missed", "intercom.unlock"}),
 )

@@ -10,4 +10,5 @@ SUBSYSTEM = register(
         ("patrol.missed", S.MEDIUM, "巡更漏检", "Checkpoint missed"),
         ("patrol.late", S.LOW, "巡更迟到", "Checkpoint late"),
     ],
+    derived=frozenset({"patrol.missed", "patrol.late"}),  # the schedule's verdicts
 )

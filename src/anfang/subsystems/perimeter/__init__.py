@@ -30,6 +30,7 @@ SUBSYSTEM = register(
             "Perimeter host communication failure",
         ),
     ],
+    derived=frozenset({"perimeter.comm_fail"}),  # the receiver's supervision decides
 )
 kinds.register(
     "perimeter.unbypassed",
@@ -44,4 +45,5 @@ kinds.register(
     "周界报警主机通信恢复",
     "Perimeter host communication restored",
     restore_of="perimeter.comm_fail",
+    derived=True,
 )

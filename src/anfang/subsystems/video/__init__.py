@@ -25,4 +25,5 @@ SUBSYSTEM = register(
         ("video.trouble", S.MEDIUM, "视频故障", "Video fault"),
         ("video.recording_gap", S.LOW, "录像中断", "Recording gap"),
     ],
+    derived=frozenset({"video.loss", "video.restore", "video.recording_gap"}),  # the recorder's
 )
