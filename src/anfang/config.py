@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         default=1 << 30, ge=0, description="emergency floor: delete oldest below this free space"
     )
     video_retention_interval_seconds: float = Field(default=300.0, gt=0)
+    resident_pass_max_uses: int = Field(
+        default=10, ge=1, le=100, description="most uses of a visitor pass a resident issues"
+    )
+    resident_pass_max_days: int = Field(
+        default=7, ge=1, le=31, description="longest validity of a resident's visitor pass"
+    )
     access_capture_retention_days: int = Field(
         default=30, ge=1, le=3650, description="days to keep face captures of access decisions"
     )

@@ -20,6 +20,7 @@ from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import AuditEntry, Building, Device, Household, Site, Unit
 from anfang.subsystems.access import pass_signer, passes, passes_service
+from anfang.subsystems.access.models import AccessDoor
 from anfang.subsystems.access.models_passes import PassCreate, VisitorPass
 from tests.conftest import auth, first_login, make_settings
 
@@ -43,10 +44,24 @@ async def seed(platform: Platform) -> tuple[int, int]:
             Household(unit_id=u.id, floor=4, room="401"),
         )
         s.add_all([h1, h2])
-        for code in ("GATE-S-P1", "DR-B01-1"):
+        b2 = Building(site_id=site.id, code="B02", name="2号楼")
+        s.add(b2)
+        s.flush()
+        u2 = Unit(building_id=b2.id, code="1", name="1单元")
+        s.add(u2)
+        s.flush()
+        for code in ("GATE-S-P1", "DR-B01-1", "CAM-9"):
             s.add(
                 Device(site_id=site.id, code=code, name=code, type="turnstile", subsystem="access")
             )
+        # The access doors: the community gate, each building's unit door, an office door.
+        for code, kind, unit in (
+            ("GATE-S-P1", "turnstile", None),
+            ("DR-B01-1", "door", u.id),
+            ("DR-B02-1", "door", u2.id),
+            ("OFFICE", "door", None),
+        ):
+            s.add(AccessDoor(code=code, name=code, kind=kind, site_id=site.id, unit_id=unit))
         s.flush()
         return h1.id, h2.id
 
@@ -219,6 +234,25 @@ async def test_residents_issue_for_their_own_household_only(
     assert r.status_code == 204, r.text
     r = await app_client.put("/api/v1/resident-users/admin", json={"household_id": h1}, headers=adm)
     assert r.status_code == 422
+
+    # Issue 14 item 3: only the doors on the way home, within the property's limits.
+    for doors, message in (
+        (["GATE-S-P1", "DR-B02-1"], "not on the way to your home"),
+        (["OFFICE"], "not a community gate"),
+        (["CAM-9"], "not an access door"),
+    ):
+        r = await app_client.post(
+            "/api/v1/visitor-passes", json=body(None, doors=doors), headers=tok
+        )
+        assert r.status_code == 403 and message in r.json()["detail"], r.text
+    for over, message in (
+        ({"uses": 100}, "at most 10 uses"),
+        ({"valid_until": (utcnow() + timedelta(days=20)).isoformat()}, "at most 7 days"),
+    ):
+        r = await app_client.post("/api/v1/visitor-passes", json=body(None, **over), headers=tok)
+        assert r.status_code == 422 and message in r.json()["detail"], r.text
+    staff = body(h2, doors=["DR-B02-1", "OFFICE"], uses=50)
+    assert (await app_client.post("/api/v1/visitor-passes", json=staff, headers=adm)).is_success
 
     mine = await app_client.post("/api/v1/visitor-passes", json=body(None), headers=tok)
     assert mine.status_code == 201 and mine.json()["household_id"] == h1
