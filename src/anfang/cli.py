@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
+from anfang import config
 from anfang.app import registry
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
+from anfang.app.serving import uvicorn_options
 from anfang.app.user_cli import make_user_app
 from anfang.config import Settings
 from anfang.face.cli import face_app
@@ -72,7 +75,13 @@ def serve(port: PortOpt = None, host: HostOpt = None) -> None:
     _logging()
     settings = _settings(port, host)
     application = create_app(settings)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        **uvicorn_options(settings),
+    )
 
 
 @app.command()
@@ -142,6 +151,11 @@ def audit_verify(
 
 def main() -> None:
     """Entry point of the ``anfang`` console script."""
+    try:
+        Settings()  # refused settings: one clear line each, never a traceback
+    except ValidationError as exc:
+        console.print(f"[red]anfang: settings refused:\n{config.problem(exc)}[/red]")
+        sys.exit(2)
     try:
         app()
     except BrokenPipeError:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import os
 from pathlib import Path
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PREFIX = "ANFANG_"
+# Variables of the tools around anfang, not settings of an instance.
+OTHER_VARIABLES = frozenset(
+    {"ANFANG_USER_FORCE", "ANFANG_NEW_PASSWORD", "ANFANG_SERVICE_DIR", "ANFANG_GST_PYTHON"}
+)
+OTHER_PREFIXES = ("ANFANG_TEST_", "ANFANG_BENCH_", "ANFANG_FACES_")
 
 
 class Settings(BaseSettings):
     """All runtime settings of one anfang instance."""
 
-    model_config = SettingsConfigDict(env_prefix="ANFANG_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
 
     data_dir: Path = Path("./var")
     database_url: str | None = None
@@ -56,6 +67,13 @@ class Settings(BaseSettings):
     intercom_domain: str = "anfang"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="reverse proxies whose X-Forwarded-For is believed (comma-separated "
+        "addresses or networks); unset: none, the peer address is the client",
+    )
+    tls_certfile: Path | None = Field(default=None, description="PEM certificate: serve HTTPS")
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key of the certificate")
     site_timezone: str = "Asia/Shanghai"
     admin_password: SecretStr | None = None
     audit_key_file: Path | None = None
@@ -114,6 +132,28 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650, description="days to keep face captures of access decisions"
     )
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            for v in value:
+                ipaddress.ip_network(str(v), strict=False)  # ValueError names the bad one
+        return value
+
+    @model_validator(mode="after")
+    def _checked(self) -> Self:
+        unknown = unknown_variables(os.environ)
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("set both ANFANG_TLS_CERTFILE and ANFANG_TLS_KEYFILE, or neither")
+        for path in (self.tls_certfile, self.tls_keyfile):
+            if path is not None and not path.is_file():
+                raise ValueError(f"TLS file {path} does not exist")
+        return self
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite under the data directory."""
         if self.database_url:
@@ -127,3 +167,30 @@ class Settings(BaseSettings):
     def resolved_secrets_key_file(self) -> Path:
         """Where the AES key sealing secrets at rest lives (outside the database)."""
         return self.secrets_key_file or self.data_dir / "keys" / "secrets.key"
+
+
+def unknown_variables(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """A message for each ``ANFANG_*`` variable that is no setting, naming the nearest one
+    (a misspelt setting must not be silently ignored)."""
+    known = {PREFIX + name.upper() for name in Settings.model_fields}
+    out = []
+    for var in sorted(environ):
+        upper = var.upper()
+        if not upper.startswith(PREFIX) or upper in known or upper in OTHER_VARIABLES:
+            continue
+        if upper.startswith(OTHER_PREFIXES):
+            continue
+        near = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        out.append(f"unknown setting {var}{hint}")
+    return out
+
+
+def problem(exc: ValidationError) -> str:
+    """One line per refused setting, without pydantic's URLs."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        name = f"{PREFIX}{where.upper()}: " if where else ""
+        lines.append(f"{name}{err.get('msg', '').removeprefix('Value error, ')}")
+    return "\n".join(lines)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from anfang.audit import keys
 from anfang.audit.log import AuditLog
 from anfang.auth import initial
-from anfang.auth.users import Throttle, UserService
+from anfang.auth.throttle import Throttle
+from anfang.auth.users import UserService
 from anfang.config import Settings
 from anfang.core import defaults
 from anfang.core.alarms import AlarmEngine

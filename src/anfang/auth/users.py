@@ -8,7 +8,6 @@ import secrets
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from anfang.audit.log import AuditLog
 from anfang.auth.passwords import DUMMY_HASH, check_new, hash_password, verify
 from anfang.auth.principal import Principal
 from anfang.auth.rbac import Role
+from anfang.auth.throttle import LoginThrottled, Throttle
 from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import ApiToken, User
@@ -27,54 +27,8 @@ from anfang.store.models import ApiToken, User
 LOGINS = Counter("anfang_logins_total", "Login attempts", ["outcome"])
 
 
-class LoginThrottled(Exception):
-    """Too many failed logins; try again after ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many failed logins; retry in {retry_after:.0f} s")
-        self.retry_after = retry_after
-
-
 class UserExists(ValueError):
     """A user with that name exists already."""
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    locked_until: float = 0.0
-
-
-@dataclass
-class Throttle:
-    """Locks a key (user name, client address) out after repeated failures, doubling."""
-
-    max_failures: int
-    lockout: float
-    _by_key: dict[str, _Failures] = field(default_factory=dict)
-
-    def check(self, *keys: str) -> None:
-        """Raise ``LoginThrottled`` while any key is locked out."""
-        now = time.monotonic()
-        wait = max(
-            (self._by_key[k].locked_until - now for k in keys if k in self._by_key), default=0.0
-        )
-        if wait > 0:
-            raise LoginThrottled(wait)
-
-    def failed(self, *keys: str) -> None:
-        """Count a failure against each key."""
-        for k in keys:
-            f = self._by_key.setdefault(k, _Failures())
-            f.count += 1
-            if f.count >= self.max_failures:
-                extra = f.count - self.max_failures
-                f.locked_until = time.monotonic() + self.lockout * (2 ** min(extra, 6))
-
-    def succeeded(self, *keys: str) -> None:
-        """Forget the failures of these keys."""
-        for k in keys:
-            self._by_key.pop(k, None)
 
 
 def _token_hash(token: str) -> str:
@@ -145,9 +99,8 @@ class UserService:
 
     async def login(self, username: str, password: str, client: str) -> tuple[str, datetime, User]:
         """Check a password and issue a token; raises ``PermissionError`` or ``LoginThrottled``."""
-        keys = (f"user:{username}", f"addr:{client}")
         try:
-            self.throttle.check(*keys)
+            self.throttle.check(username, client)
         except LoginThrottled:
             LOGINS.labels("throttled").inc()
             await self.audit.record(f"user:{username}", "login.throttled", "", {"client": client})
@@ -160,7 +113,7 @@ class UserService:
         user = await asyncio.to_thread(fetch)
         ok = await asyncio.to_thread(verify, user.password_hash if user else DUMMY_HASH, password)
         if user is None or not ok or user.disabled:
-            self.throttle.failed(*keys)
+            self.throttle.failed(username, client)
             LOGINS.labels("failed").inc()
             await self.audit.record(
                 f"user:{username}",
@@ -169,7 +122,7 @@ class UserService:
                 {"client": client, "reason": "bad credentials"},
             )
             raise PermissionError("invalid username or password")
-        self.throttle.succeeded(*keys)
+        self.throttle.succeeded(username, client)
         token = secrets.token_urlsafe(32)
         now = utcnow()
         expires = now + timedelta(seconds=self.token_ttl)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.registry import make_sims
+from anfang.app.serving import uvicorn_options
 from anfang.config import Settings
 from anfang.ingest.sim_runner import Activity, SimRunner
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
@@ -264,7 +265,8 @@ async def run_demo(
         await platform.start()
         seeded = await seed_if_empty(platform, community)
         app = create_app(settings, platform=platform)
-        config = uvicorn.Config(app, log_level="info", lifespan="on", access_log=False)
+        options = uvicorn_options(settings) | {"ssl_certfile": None, "ssl_keyfile": None}
+        config = uvicorn.Config(app, log_level="info", lifespan="on", access_log=False, **options)
         server = _Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]), name="demo-http")
         url = _client_url(settings.host, settings.port)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anfang.api.deps import Principal, current_principal, get_platform
 from anfang.auth import admin
 from anfang.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from anfang.auth.users import LoginThrottled
+from anfang.auth.throttle import LoginThrottled
 
 router = APIRouter(tags=["auth"])
 
