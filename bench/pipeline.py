@@ -171,6 +171,9 @@ async def _measure_on(
     proc.start()
     child.close()  # so that the client's death reads as end-of-file here
     http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    login = {"username": "admin", "password": ADMIN_PASSWORD}
+    token = (await http.post("/api/v1/auth/token", json=login)).json()["access_token"]
+    http.headers["Authorization"] = f"Bearer {token}"  # /metrics needs metrics.read
     lag: list[tuple[int, float]] = []
     prober = asyncio.create_task(loop_lag_probe(lag))
     gc_probe = GcProbe().__enter__()

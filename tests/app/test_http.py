@@ -57,9 +57,10 @@ async def test_events_paging_newest_first(app_client: httpx.AsyncClient, admin_t
     assert len(r.json()["items"]) == 5
 
 
-async def test_health_metrics_openapi(app_client: httpx.AsyncClient) -> None:
+async def test_health_metrics_openapi(app_client: httpx.AsyncClient, admin_token: str) -> None:
     assert (await app_client.get("/healthz")).json()["status"] == "ok"
-    metrics = (await app_client.get("/metrics")).text
+    assert (await app_client.get("/metrics")).status_code == 401
+    metrics = (await app_client.get("/metrics", headers=auth(admin_token))).text
     assert "anfang_events_stored_total" in metrics
     spec = (await app_client.get("/openapi.json")).json()
     assert "/api/v1/alarms/{alarm_id}/acknowledge" in spec["paths"]

@@ -54,13 +54,15 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-def require(perm: Perm) -> Callable[..., object]:
-    """A dependency that lets the call through only for roles holding ``perm``."""
+def require(perm: Perm, *alternatives: Perm) -> Callable[..., object]:
+    """A dependency that lets the call through only for roles holding ``perm`` (or one
+    of ``alternatives``)."""
+    perms = (perm, *alternatives)
 
     async def check(
         request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        if not allowed(principal.role, perm):
+        if not any(allowed(principal.role, p) for p in perms):
             await get_platform(request).audit.record(
                 principal.actor,
                 "access.denied",
@@ -72,6 +74,7 @@ def require(perm: Perm) -> Callable[..., object]:
             )
         return principal
 
+    check.permissions = perms  # type: ignore[attr-defined]  # read by the route × role test
     return check
 
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
+from anfang.api.deps import Principal, require
 from anfang.api.routes import alarms, audit, auth, events, stream, users
 from anfang.app import redact, registry
 from anfang.app.guards import Admission, SecurityHeaders
 from anfang.app.platform import Platform
+from anfang.auth.rbac import Perm
 from anfang.config import Settings
-from anfang.core.errors import DomainError
+from anfang.core.errors import DomainError, integrity_message
 from anfang.core.kinds import UnknownEventKind
 from anfang.core.writer import StorageUnavailable
 from anfang.ingest import api as http_push_api
@@ -130,8 +133,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         )
 
     @app.get("/metrics", tags=["system"], include_in_schema=False)
-    async def metrics() -> Response:
-        """Prometheus metrics."""
+    async def metrics(_: Annotated[Principal, Depends(require(Perm.METRICS_READ))]) -> Response:
+        """Prometheus metrics (a scraper authenticates with a bearer token)."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     _mount_console(app)
@@ -174,6 +177,12 @@ def _install_handlers(app: FastAPI) -> None:
         handler(503, lambda e: f"storage unavailable, nothing stored: {e}", {"Retry-After": "1"}),
     )
     app.add_exception_handler(UnknownEventKind, handler(422, str))
+    # Safety nets under the API's own bounds (types.DbId): a number the database cannot
+    # hold, a value of the wrong shape for its column, a constraint a race got past.
+    out_of_range = "a number is out of range for the database"
+    app.add_exception_handler(OverflowError, handler(422, lambda e: out_of_range))
+    app.add_exception_handler(DataError, handler(422, lambda e: "a value does not fit its field"))
+    app.add_exception_handler(IntegrityError, handler(409, integrity_message))
     # Readers waited too long for a database connection: shed, never queue or 500.
     app.add_exception_handler(
         PoolTimeout, handler(503, lambda e: "server busy; retry shortly", {"Retry-After": "1"})

@@ -39,6 +39,7 @@ class Perm(StrEnum):
     ACCESS_OPEN = "access.open"  # remote open of a door (audited)
     VIDEO_VIEW = "video.view"  # live and recorded video (viewing recordings is audited)
     VIDEO_EXPORT = "video.export"  # export a range to a file (audited, reason required)
+    METRICS_READ = "metrics.read"  # Prometheus metrics (a scraper's service account)
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
@@ -60,12 +61,19 @@ GRANTS: dict[Role, frozenset[Perm]] = {
     ),
     Role.ADMIN: frozenset(Perm),
     Role.INSTALLER: frozenset(
-        _ALL_READ | {Perm.SITE_WRITE, Perm.DEVICES_WRITE, Perm.EVENTS_SUBMIT, Perm.ACCESS_CONFIGURE}
+        _ALL_READ
+        | {
+            Perm.SITE_WRITE,
+            Perm.DEVICES_WRITE,
+            Perm.EVENTS_SUBMIT,
+            Perm.ACCESS_CONFIGURE,
+            Perm.METRICS_READ,
+        }
     ),
     Role.POLICE_INSPECTOR: frozenset(
         _ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ, Perm.VIDEO_VIEW}
     ),
-    Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ}),
+    Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.METRICS_READ}),
     Role.RESIDENT: frozenset({Perm.PASSES_ISSUE}),
 }
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.face import people, store
 from anfang.face.engine import FaceEngineError
@@ -227,7 +228,7 @@ async def erase(
 
 
 @router.post("/face/residents/{resident_id}/erase")
-async def erase_resident(resident_id: int, who: Writer, platform: PlatformDep) -> dict[str, Any]:
+async def erase_resident(resident_id: DbId, who: Writer, platform: PlatformDep) -> dict[str, Any]:
     """Erase the face data of a resident who moved out."""
     ids = await _svc(platform).erase_resident(resident_id, actor=who.actor)
     return {"erased": ids}

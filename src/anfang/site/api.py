@@ -6,11 +6,12 @@ are gathered in ``router`` (mounted under ``/api/v1``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from anfang.api.deps import PlatformDep, SessionDep
+from anfang.api.types import DbId
 from anfang.site import api_devices, api_people, reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
@@ -55,7 +56,7 @@ async def create_site(data: s.SiteCreate, who: SiteWriter, platform: PlatformDep
 
 
 @router.get("/sites/{site_id}", response_model=s.SiteOut)
-def get_site(site_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_site(site_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One site."""
     with http_errors():
         return reading.get_row(session, svc.SITE, site_id)
@@ -63,7 +64,7 @@ def get_site(site_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/sites/{site_id}", response_model=s.SiteOut)
 async def update_site(
-    site_id: int, data: s.SiteUpdate, who: SiteWriter, platform: PlatformDep
+    site_id: DbId, data: s.SiteUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a site."""
     with http_errors():
@@ -78,7 +79,7 @@ def list_buildings(
     _: SiteReader,
     session: SessionDep,
     response: Response,
-    site_id: int | None = None,
+    site_id: DbId | None = None,
     kind: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -99,7 +100,7 @@ async def create_building(data: s.BuildingCreate, who: SiteWriter, platform: Pla
 
 
 @router.get("/buildings/{building_id}", response_model=s.BuildingOut)
-def get_building(building_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_building(building_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One building."""
     with http_errors():
         return reading.get_row(session, svc.BUILDING, building_id)
@@ -107,7 +108,7 @@ def get_building(building_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/buildings/{building_id}", response_model=s.BuildingOut)
 async def update_building(
-    building_id: int, data: s.BuildingUpdate, who: SiteWriter, platform: PlatformDep
+    building_id: DbId, data: s.BuildingUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a building."""
     with http_errors():
@@ -116,7 +117,7 @@ async def update_building(
 
 @router.delete("/buildings/{building_id}", status_code=204)
 async def delete_building(
-    building_id: int, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
+    building_id: DbId, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
 ) -> None:
     """Delete a building; one with households needs ``cascade=true``."""
     with http_errors():
@@ -131,7 +132,7 @@ def list_units(
     _: SiteReader,
     session: SessionDep,
     response: Response,
-    building_id: int | None = None,
+    building_id: DbId | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
@@ -149,7 +150,7 @@ async def create_unit(data: s.UnitCreate, who: SiteWriter, platform: PlatformDep
 
 
 @router.get("/units/{unit_id}", response_model=s.UnitOut)
-def get_unit(unit_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_unit(unit_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One unit."""
     with http_errors():
         return reading.get_row(session, svc.UNIT, unit_id)
@@ -157,7 +158,7 @@ def get_unit(unit_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/units/{unit_id}", response_model=s.UnitOut)
 async def update_unit(
-    unit_id: int, data: s.UnitUpdate, who: SiteWriter, platform: PlatformDep
+    unit_id: DbId, data: s.UnitUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a unit."""
     with http_errors():
@@ -166,7 +167,7 @@ async def update_unit(
 
 @router.delete("/units/{unit_id}", status_code=204)
 async def delete_unit(
-    unit_id: int, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
+    unit_id: DbId, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
 ) -> None:
     """Delete a unit; one with households needs ``cascade=true``."""
     with http_errors():
@@ -181,8 +182,8 @@ def list_households(
     _: SiteReader,
     session: SessionDep,
     response: Response,
-    unit_id: int | None = None,
-    floor: int | None = None,
+    unit_id: DbId | None = None,
+    floor: Annotated[int | None, Query(ge=-10, le=200)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
@@ -202,7 +203,7 @@ async def create_household(data: s.HouseholdCreate, who: SiteWriter, platform: P
 
 
 @router.get("/households/{household_id}", response_model=s.HouseholdOut)
-def get_household(household_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_household(household_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One household."""
     with http_errors():
         return reading.get_row(session, svc.HOUSEHOLD, household_id)
@@ -210,7 +211,7 @@ def get_household(household_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/households/{household_id}", response_model=s.HouseholdOut)
 async def update_household(
-    household_id: int, data: s.HouseholdUpdate, who: SiteWriter, platform: PlatformDep
+    household_id: DbId, data: s.HouseholdUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a household."""
     with http_errors():
@@ -219,7 +220,7 @@ async def update_household(
 
 @router.delete("/households/{household_id}", status_code=204)
 async def delete_household(
-    household_id: int, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
+    household_id: DbId, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
 ) -> None:
     """Delete a household; one with residents needs ``cascade=true``."""
     with http_errors():

@@ -17,7 +17,7 @@ SiteWriter = Annotated[Principal, Depends(require(Perm.SITE_WRITE))]
 DeviceWriter = Annotated[Principal, Depends(require(Perm.DEVICES_WRITE))]
 PeopleReader = Annotated[Principal, Depends(require(Perm.PEOPLE_READ))]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=2**62, description="rows to skip")]
 Cascade = Annotated[bool, Query(description="also delete households and residents below")]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from anfang.api.deps import PlatformDep, SessionDep
+from anfang.api.types import DbId
 from anfang.site import reading
 from anfang.site import schemas as s
 from anfang.site import service as svc
@@ -31,7 +32,7 @@ def list_zones(
     _: SiteReader,
     session: SessionDep,
     response: Response,
-    site_id: int | None = None,
+    site_id: DbId | None = None,
     kind: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -52,7 +53,7 @@ async def create_zone(data: s.ZoneCreate, who: SiteWriter, platform: PlatformDep
 
 
 @router.get("/zones/{zone_id}", response_model=s.ZoneOut, tags=["site"])
-def get_zone(zone_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_zone(zone_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One zone."""
     with http_errors():
         return reading.get_row(session, svc.ZONE, zone_id)
@@ -60,7 +61,7 @@ def get_zone(zone_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/zones/{zone_id}", response_model=s.ZoneOut, tags=["site"])
 async def update_zone(
-    zone_id: int, data: s.ZoneUpdate, who: SiteWriter, platform: PlatformDep
+    zone_id: DbId, data: s.ZoneUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a zone (a new geometry recomputes the length unless one is given)."""
     with http_errors():
@@ -68,7 +69,7 @@ async def update_zone(
 
 
 @router.delete("/zones/{zone_id}", status_code=204, tags=["site"])
-async def delete_zone(zone_id: int, who: SiteWriter, platform: PlatformDep) -> None:
+async def delete_zone(zone_id: DbId, who: SiteWriter, platform: PlatformDep) -> None:
     """Delete a zone; its devices stay, without a zone."""
     with http_errors():
         await svc.delete(platform, who.actor, svc.ZONE, zone_id)
@@ -82,11 +83,11 @@ def list_devices(
     _: SiteReader,
     session: SessionDep,
     response: Response,
-    site_id: int | None = None,
+    site_id: DbId | None = None,
     subsystem: str | None = None,
     type: str | None = None,
-    zone_id: int | None = None,
-    building_id: int | None = None,
+    zone_id: DbId | None = None,
+    building_id: DbId | None = None,
     state: str | None = None,
     limit: Limit = 1000,
     offset: Offset = 0,
@@ -113,7 +114,7 @@ async def create_device(data: s.DeviceCreate, who: DeviceWriter, platform: Platf
 
 
 @router.get("/devices/{device_id}", response_model=s.DeviceOut, tags=["devices"])
-def get_device(device_id: int, _: SiteReader, session: SessionDep) -> Any:
+def get_device(device_id: DbId, _: SiteReader, session: SessionDep) -> Any:
     """One device in full, without its secret."""
     with http_errors():
         return reading.get_row(session, svc.DEVICE, device_id)
@@ -121,7 +122,7 @@ def get_device(device_id: int, _: SiteReader, session: SessionDep) -> Any:
 
 @router.patch("/devices/{device_id}", response_model=s.DeviceOut, tags=["devices"])
 async def update_device(
-    device_id: int, data: s.DeviceUpdate, who: DeviceWriter, platform: PlatformDep
+    device_id: DbId, data: s.DeviceUpdate, who: DeviceWriter, platform: PlatformDep
 ) -> Any:
     """Change a device; its state stays the supervisor's."""
     with http_errors():
@@ -129,7 +130,7 @@ async def update_device(
 
 
 @router.delete("/devices/{device_id}", status_code=204, tags=["devices"])
-async def delete_device(device_id: int, who: DeviceWriter, platform: PlatformDep) -> None:
+async def delete_device(device_id: DbId, who: DeviceWriter, platform: PlatformDep) -> None:
     """Remove a device."""
     with http_errors():
         await svc.delete(platform, who.actor, svc.DEVICE, device_id)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile as FormFile
 
 from anfang.api.deps import PlatformDep, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.site import reading
 from anfang.site import schemas as s
@@ -41,7 +42,7 @@ async def list_residents(
     session: SessionDep,
     platform: PlatformDep,
     response: Response,
-    household_id: int | None = None,
+    household_id: DbId | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
@@ -67,7 +68,7 @@ async def list_residents(
 
 @router.get("/residents/{resident_id}", response_model=s.ResidentOut, tags=["people"])
 async def get_resident(
-    resident_id: int, who: PeopleReader, session: SessionDep, platform: PlatformDep
+    resident_id: DbId, who: PeopleReader, session: SessionDep, platform: PlatformDep
 ) -> Any:
     """One resident; the lookup is recorded in the audit log, found or not."""
     try:
@@ -100,7 +101,7 @@ async def create_resident(data: s.ResidentCreate, who: SiteWriter, platform: Pla
     "/residents/{resident_id}", response_model=s.ResidentOut, tags=["people"], dependencies=_people
 )
 async def update_resident(
-    resident_id: int, data: s.ResidentUpdate, who: SiteWriter, platform: PlatformDep
+    resident_id: DbId, data: s.ResidentUpdate, who: SiteWriter, platform: PlatformDep
 ) -> Any:
     """Change a resident."""
     with http_errors():
@@ -109,7 +110,7 @@ async def update_resident(
 
 @router.delete("/residents/{resident_id}", status_code=204, tags=["people"], dependencies=_people)
 async def delete_resident(
-    resident_id: int, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
+    resident_id: DbId, who: SiteWriter, platform: PlatformDep, cascade: Cascade = False
 ) -> None:
     """Remove a resident."""
     with http_errors():

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from anfang.api.types import DbId, NullRefusing
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -39,17 +41,8 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class _Patch(StrictModel):
+class _Patch(StrictModel, NullRefusing):
     """A partial update: only the fields sent change; ``null`` only where a column allows it."""
-
-    _not_null: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name in cls._not_null:
-            raise ValueError("may not be null")
-        return value
 
 
 def _check_tz(value: str | None) -> str | None:
@@ -120,7 +113,7 @@ class SiteOut(_Out):
 class BuildingCreate(StrictModel):
     """A new building or area; ``site_id`` defaults to the first site."""
 
-    site_id: int | None = None
+    site_id: DbId | None = None
     code: Code
     name: Name
     kind: Word = "building"
@@ -145,7 +138,7 @@ class BuildingOut(_Out):
     """A building as the API shows it."""
 
     id: int
-    site_id: int
+    site_id: DbId
     code: str
     name: str
     kind: str
@@ -160,7 +153,7 @@ class BuildingOut(_Out):
 class UnitCreate(StrictModel):
     """A new unit (stairwell) of a building."""
 
-    building_id: int
+    building_id: DbId
     code: Code
     name: Name
 
@@ -177,7 +170,7 @@ class UnitOut(_Out):
     """A unit as the API shows it."""
 
     id: int
-    building_id: int
+    building_id: DbId
     code: str
     name: str
 
@@ -188,7 +181,7 @@ class UnitOut(_Out):
 class HouseholdCreate(StrictModel):
     """A new household: one dwelling on one floor of a unit."""
 
-    unit_id: int
+    unit_id: DbId
     floor: int = Field(ge=-10, le=200)
     room: str = Field(min_length=1, max_length=32)
     phone: Phone = ""
@@ -207,7 +200,7 @@ class HouseholdOut(_Out):
     """A household as the API shows it."""
 
     id: int
-    unit_id: int
+    unit_id: DbId
     floor: int
     room: str
     phone: str
@@ -219,7 +212,7 @@ class HouseholdOut(_Out):
 class ResidentCreate(StrictModel):
     """A new resident of a household."""
 
-    household_id: int
+    household_id: DbId
     name: str = Field(min_length=1, max_length=100)
     phone: Phone = ""
     role: Role = "owner"
@@ -232,7 +225,7 @@ class ResidentUpdate(_Patch):
     _not_null: ClassVar[frozenset[str]] = frozenset(
         {"household_id", "name", "phone", "role", "id_number_tail"}
     )
-    household_id: int | None = None
+    household_id: DbId | None = None
     name: str | None = Field(default=None, min_length=1, max_length=100)
     phone: Phone | None = None
     role: Role | None = None
@@ -243,7 +236,7 @@ class ResidentOut(_Out):
     """A resident as the API shows it."""
 
     id: int
-    household_id: int
+    household_id: DbId
     name: str
     phone: str
     role: str
@@ -257,7 +250,7 @@ class ResidentOut(_Out):
 class ZoneCreate(StrictModel):
     """A new zone; a perimeter zone needs a length or a polyline, at most 70 m."""
 
-    site_id: int | None = None
+    site_id: DbId | None = None
     code: Code
     name: Name
     kind: Word = "perimeter"
@@ -280,7 +273,7 @@ class ZoneOut(_Out):
     """A zone as the API shows it."""
 
     id: int
-    site_id: int
+    site_id: DbId
     code: str
     name: str
     kind: str
@@ -294,14 +287,14 @@ class ZoneOut(_Out):
 class DeviceCreate(StrictModel):
     """A new device; its state is the supervisor's business, not the caller's."""
 
-    site_id: int | None = None
+    site_id: DbId | None = None
     code: Code
     name: Name
     type: Word
     subsystem: Subsystem
-    building_id: int | None = None
-    unit_id: int | None = None
-    zone_id: int | None = None
+    building_id: DbId | None = None
+    unit_id: DbId | None = None
+    zone_id: DbId | None = None
     map_x: Metres | None = None
     map_y: Metres | None = None
     protocol: Word = "http-push"
@@ -322,9 +315,9 @@ class DeviceUpdate(_Patch):
     name: Name | None = None
     type: Word | None = None
     subsystem: Subsystem | None = None
-    building_id: int | None = None
-    unit_id: int | None = None
-    zone_id: int | None = None
+    building_id: DbId | None = None
+    unit_id: DbId | None = None
+    zone_id: DbId | None = None
     map_x: Metres | None = None
     map_y: Metres | None = None
     protocol: Word | None = None
@@ -347,15 +340,15 @@ class DeviceSummary(_Out):
     last_seen_at: datetime | None
     map_x: float | None
     map_y: float | None
-    zone_id: int | None
-    building_id: int | None
+    zone_id: DbId | None
+    building_id: DbId | None
 
 
 class DeviceOut(DeviceSummary):
     """A device in full, except its secret (only whether one is set)."""
 
-    site_id: int
-    unit_id: int | None
+    site_id: DbId
+    unit_id: DbId | None
     protocol: str
     address: str
     expected_interval_s: int | None

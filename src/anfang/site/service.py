@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.core.errors import DomainError
+from anfang.core.errors import DomainError, integrity_message
 from anfang.core.writer import WriteContext, Writer
 from anfang.site import schemas as s
 from anfang.site.geometry import polyline_length, zone_problem
@@ -218,7 +218,7 @@ async def _run(platform: SitePlatform, job: Callable[[WriteContext], T]) -> T:
     try:
         return await platform.writer.run(job)
     except IntegrityError as exc:  # a race past the pre-checks still answers 409
-        raise Conflict(f"conflicts with an existing record: {exc.orig}") from exc
+        raise Conflict(integrity_message(exc)) from exc
 
 
 async def create(platform: SitePlatform, actor: str, ent: Entity, data: BaseModel) -> BaseModel:

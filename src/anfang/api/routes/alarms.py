@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.core import alarm_service as svc
 
@@ -164,7 +165,7 @@ async def create_definition(
 
 @router.put("/alarm-definitions/{def_id}")
 async def update_definition(
-    def_id: int,
+    def_id: DbId,
     body: DefinitionIn,
     request: Request,
     principal: Annotated[Principal, Depends(require(Perm.ALARM_DEFS_WRITE))],

@@ -21,7 +21,7 @@ async def list_audit(
     principal: Annotated[Principal, Depends(require(Perm.AUDIT_READ))],
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Entries newest first; reading the audit log is itself audited."""

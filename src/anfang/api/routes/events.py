@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from anfang.api.deps import Principal, SessionDep, get_platform, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.core import event_log, kinds
 from anfang.core.events import Event
@@ -50,8 +51,8 @@ def list_events(
         str | None, Query(max_length=64, description="exact, or prefix with .*")
     ] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
-    device_id: int | None = None,
-    zone_id: int | None = None,
+    device_id: DbId | None = None,
+    zone_id: DbId | None = None,
     severity_min: Annotated[int | None, Query(ge=0, le=4)] = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,

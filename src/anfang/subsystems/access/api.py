@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import PlatformDep, SessionDep
+from anfang.api.types import DbId
 from anfang.kernel import Kernel
 from anfang.store.models import Device, Site, Unit
 from anfang.subsystems.access import captures, crud, queries
@@ -70,7 +71,7 @@ async def create_door(data: s.DoorIn, who: Config, platform: PlatformDep) -> s.D
 
 @router.patch("/doors/{door_id}", response_model=s.DoorOut)
 async def update_door(
-    door_id: int, data: s.DoorPatch, who: Config, platform: PlatformDep
+    door_id: DbId, data: s.DoorPatch, who: Config, platform: PlatformDep
 ) -> s.DoorOut:
     """Change a door's settings."""
     changes = data.model_dump(exclude_unset=True)
@@ -86,14 +87,14 @@ async def update_door(
 
 
 @router.delete("/doors/{door_id}", status_code=204)
-async def delete_door(door_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_door(door_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a door with its readers and rules."""
     await delete_row(platform, who, AccessDoor, door_id, "door")
 
 
 @router.post("/doors/{door_id}/open", status_code=202)
 async def remote_open(
-    door_id: int, data: s.RemoteOpenIn, who: Opener, platform: PlatformDep
+    door_id: DbId, data: s.RemoteOpenIn, who: Opener, platform: PlatformDep
 ) -> dict[str, Any]:
     """Open a door remotely; the reason is required and audited (``access.remote_open``)."""
     with errors():
@@ -103,7 +104,7 @@ async def remote_open(
 
 @router.post("/holders/{holder_id}/passback/forgive")
 async def forgive_passback(
-    holder_id: int, data: s.PassbackForgiveIn, who: Opener, platform: PlatformDep
+    holder_id: DbId, data: s.PassbackForgiveIn, who: Opener, platform: PlatformDep
 ) -> dict[str, Any]:
     """Clear a holder's anti-passback state (all areas, or ``area``); audited with the reason."""
     with errors():
@@ -140,7 +141,7 @@ async def create_reader(data: s.ReaderIn, who: Config, platform: PlatformDep) ->
     return out
 
 
-async def _restart_osdp(platform: Kernel, device_id: int) -> None:
+async def _restart_osdp(platform: Kernel, device_id: DbId) -> None:
     """(Re)connect the OSDP bus of ``device_id`` so that it polls its new PD."""
 
     def osdp_code() -> str | None:
@@ -154,14 +155,14 @@ async def _restart_osdp(platform: Kernel, device_id: int) -> None:
 
 
 @router.delete("/readers/{reader_id}", status_code=204)
-async def delete_reader(reader_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_reader(reader_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a reader."""
     await delete_row(platform, who, AccessReader, reader_id, "reader")
 
 
 @router.put("/readers/{reader_id}/scbk", response_model=s.ReaderOut)
 async def set_scbk(
-    reader_id: int, data: s.ScbkIn, who: Config, platform: PlatformDep
+    reader_id: DbId, data: s.ScbkIn, who: Config, platform: PlatformDep
 ) -> s.ReaderOut:
     """Set (or clear with null) an OSDP reader's secure-channel key; stored sealed, never
     shown or audited in clear; its bus reconnects to use it."""
@@ -195,7 +196,7 @@ def decision_log(
     before: Annotated[str | None, Query(max_length=26, description="event id")] = None,
     after: Annotated[str | None, Query(max_length=26, description="event id (live tail)")] = None,
     result: Annotated[str | None, Query(pattern="^(granted|denied)$")] = None,
-    door_id: int | None = None,
+    door_id: DbId | None = None,
 ) -> list[dict[str, Any]]:
     """Decisions and door events, newest first (page back with ``before``, tail with ``after``)."""
     kinds = {"granted": ["access.granted"], "denied": ["access.denied"]}.get(

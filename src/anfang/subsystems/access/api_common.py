@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 from sqlalchemy.orm import Session
 
-from anfang.api.deps import Principal, current_principal, get_platform, require
-from anfang.auth.rbac import Perm, allowed
+from anfang.api.deps import Principal, require
+from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.access import crud
 from anfang.subsystems.access.errors import AccessError
@@ -18,22 +18,8 @@ from anfang.subsystems.access.errors import AccessError
 Reader = Annotated[Principal, Depends(require(Perm.SITE_READ))]
 
 
-async def _people_or_config(
-    request: Request, principal: Annotated[Principal, Depends(current_principal)]
-) -> Principal:
-    """Holders and credentials: people readers, and the installers who configure them."""
-    if allowed(principal.role, Perm.PEOPLE_READ) or allowed(principal.role, Perm.ACCESS_CONFIGURE):
-        return principal
-    await get_platform(request).audit.record(  # refusals are audited like ``require``'s
-        principal.actor,
-        "access.denied",
-        f"{request.method} {request.url.path}",
-        {"permission": str(Perm.PEOPLE_READ), "role": principal.role},
-    )
-    raise HTTPException(403, f"role {principal.role!r} lacks permission {Perm.PEOPLE_READ}")
-
-
-People = Annotated[Principal, Depends(_people_or_config)]
+# Holders and credentials: people readers, and the installers who configure them.
+People = Annotated[Principal, Depends(require(Perm.PEOPLE_READ, Perm.ACCESS_CONFIGURE))]
 Events = Annotated[Principal, Depends(require(Perm.EVENTS_READ))]
 Config = Annotated[Principal, Depends(require(Perm.ACCESS_CONFIGURE))]
 Opener = Annotated[Principal, Depends(require(Perm.ACCESS_OPEN))]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from anfang.api.deps import PlatformDep, SessionDep
+from anfang.api.types import DbId
 from anfang.store.models import Resident
 from anfang.subsystems.access import crud, queries
 from anfang.subsystems.access import schemas as s
@@ -50,7 +51,7 @@ def list_holders(
     _: People,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> list[s.HolderOut]:
     """Holders, by id (paged)."""
     return _holder_out(session, queries.holders(session, limit, offset))
@@ -76,7 +77,7 @@ async def create_holder(data: s.HolderIn, who: Config, platform: PlatformDep) ->
 
 @router.patch("/holders/{holder_id}", response_model=s.HolderOut)
 async def update_holder(
-    holder_id: int, data: s.HolderPatch, who: Config, platform: PlatformDep
+    holder_id: DbId, data: s.HolderPatch, who: Config, platform: PlatformDep
 ) -> s.HolderOut:
     """Change a holder (state, validity, groups)."""
     changes = data.model_dump(exclude_unset=True)
@@ -97,7 +98,7 @@ async def update_holder(
 
 
 @router.delete("/holders/{holder_id}", status_code=204)
-async def delete_holder(holder_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_holder(holder_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a holder and its credentials."""
     await delete_row(platform, who, AccessHolder, holder_id, "holder")
 
@@ -128,7 +129,7 @@ def _cred_out(row: AccessCredential) -> s.CredentialOut:
 
 @router.get("/credentials", response_model=list[s.CredentialOut])
 def list_credentials(
-    _: People, session: SessionDep, holder_id: int | None = None
+    _: People, session: SessionDep, holder_id: DbId | None = None
 ) -> list[s.CredentialOut]:
     """Credentials, optionally of one holder (PINs are never shown)."""
     return [_cred_out(r) for r in queries.credentials(session, holder_id)]
@@ -167,7 +168,7 @@ async def create_credential(
 
 @router.patch("/credentials/{cred_id}", response_model=s.CredentialOut)
 async def update_credential(
-    cred_id: int, data: s.CredentialPatch, who: Config, platform: PlatformDep
+    cred_id: DbId, data: s.CredentialPatch, who: Config, platform: PlatformDep
 ) -> s.CredentialOut:
     """Mark a credential lost/suspended/active or change its validity."""
     changes = data.model_dump(exclude_unset=True)
@@ -184,7 +185,7 @@ async def update_credential(
 
 
 @router.delete("/credentials/{cred_id}", status_code=204)
-async def delete_credential(cred_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_credential(cred_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a credential."""
     await delete_row(platform, who, AccessCredential, cred_id, "credential")
 
@@ -213,7 +214,7 @@ async def create_group(data: s.GroupIn, who: Config, platform: PlatformDep) -> s
 
 
 @router.delete("/groups/{group_id}", status_code=204)
-async def delete_group(group_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_group(group_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a group, its memberships and rules."""
     await delete_row(platform, who, AccessGroup, group_id, "group")
 
@@ -239,7 +240,7 @@ async def create_schedule(data: s.ScheduleIn, who: Config, platform: PlatformDep
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-async def delete_schedule(schedule_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_schedule(schedule_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a schedule no rule uses (409 otherwise)."""
     await delete_row(platform, who, AccessSchedule, schedule_id, "schedule")
 
@@ -265,7 +266,7 @@ async def create_holiday(data: s.HolidayIn, who: Config, platform: PlatformDep) 
 
 
 @router.delete("/holidays/{holiday_id}", status_code=204)
-async def delete_holiday(holiday_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_holiday(holiday_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a holiday."""
     await delete_row(platform, who, AccessHoliday, holiday_id, "holiday")
 
@@ -295,6 +296,6 @@ async def create_rule(data: s.RuleIn, who: Config, platform: PlatformDep) -> s.R
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-async def delete_rule(rule_id: int, who: Config, platform: PlatformDep) -> None:
+async def delete_rule(rule_id: DbId, who: Config, platform: PlatformDep) -> None:
     """Remove a rule."""
     await delete_row(platform, who, AccessRule, rule_id, "rule")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm, allowed
 from anfang.subsystems.access import pass_signer, queries, resident_users
 from anfang.subsystems.access import passes_service as svc
@@ -54,7 +55,7 @@ async def issue_pass(data: PassCreate, who: Issuer, platform: PlatformDep) -> Pa
 def list_passes(
     who: Issuer,
     session: SessionDep,
-    household_id: int | None = None,
+    household_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[PassOut]:
     """Passes, newest first (residents see only their household's)."""

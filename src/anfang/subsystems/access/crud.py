@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anfang.core.errors import integrity_message
 from anfang.core.writer import WriteContext
 from anfang.store.base import Base
 from anfang.store.models import Resident
@@ -60,7 +61,7 @@ async def write(
     try:
         return await platform.writer.run(job)
     except IntegrityError as exc:  # a unique key taken (or a race past the checks)
-        raise AccessError(f"conflicts with an existing record: {exc.orig}", 409) from exc
+        raise AccessError(integrity_message(exc), 409) from exc
 
 
 def set_groups(session: Session, holder_id: int, group_ids: list[int]) -> None:

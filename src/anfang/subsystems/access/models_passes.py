@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from anfang.api.types import DbId
 from anfang.store.base import Base, utcnow
 
 
@@ -75,7 +76,7 @@ class PassCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    household_id: int | None = Field(default=None, description="staff only; residents: own")
+    household_id: DbId | None = Field(default=None, description="staff only; residents: own")
     visitor_name: str = Field(min_length=1, max_length=100)
     visitor_phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{3,32}$")
     doors: list[str] = Field(min_length=1, max_length=8, description="door device codes")
@@ -88,8 +89,8 @@ class PassOut(BaseModel):
     """A pass as the API shows it (the phone only to staff)."""
 
     id: str
-    site_id: int
-    household_id: int
+    site_id: DbId
+    household_id: DbId
     issuer: str
     visitor_name: str
     visitor_phone: str | None = None
@@ -124,7 +125,7 @@ class ResidentLink(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    household_id: int
+    household_id: DbId
 
 
 class VerificationKey(BaseModel):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anfang.api.types import DbId, NullRefusing
 from anfang.subsystems.access import rules
 
 DoorKind = Literal["door", "gate", "turnstile", "barrier"]
@@ -39,9 +40,9 @@ class DoorIn(_In):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=200)
     kind: DoorKind = "door"
-    site_id: int | None = None
-    device_id: int | None = None
-    unit_id: int | None = None
+    site_id: DbId | None = None
+    device_id: DbId | None = None
+    unit_id: DbId | None = None
     anti_passback: Passback = "off"
     passback_area: str | None = Field(default=None, pattern=CODE)
     unlock_s: int = Field(default=5, ge=1, le=300)
@@ -51,9 +52,12 @@ class DoorIn(_In):
     enabled: bool = True
 
 
-class DoorPatch(_In):
+class DoorPatch(_In, NullRefusing):
     """Fields of a door to change."""
 
+    _not_null: ClassVar[frozenset[str]] = frozenset(
+        {"name", "anti_passback", "unlock_s", "held_open_s", "enabled"}
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
     anti_passback: Passback | None = None
     passback_area: str | None = Field(default=None, pattern=CODE)
@@ -71,9 +75,9 @@ class DoorOut(_Out):
     code: str
     name: str
     kind: str
-    site_id: int | None
-    device_id: int | None
-    unit_id: int | None
+    site_id: DbId | None
+    device_id: DbId | None
+    unit_id: DbId | None
     anti_passback: str
     passback_area: str | None
     unlock_s: int
@@ -89,8 +93,8 @@ class DoorOut(_Out):
 class ReaderIn(_In):
     """A reader: which terminal (device) and address, which door, which direction."""
 
-    door_id: int
-    device_id: int
+    door_id: DbId
+    device_id: DbId
     address: str = Field(default="1", pattern=r"^[A-Za-z0-9_.\-]{1,32}$")
     direction: Direction = "entry"
     name: str = Field(default="", max_length=200)
@@ -101,8 +105,8 @@ class ReaderOut(_Out):
     """A reader."""
 
     id: int
-    door_id: int
-    device_id: int
+    door_id: DbId
+    device_id: DbId
     address: str
     direction: str
     name: str
@@ -121,7 +125,7 @@ class HolderIn(_In):
 
     kind: HolderKind = "staff"
     name: str = Field(min_length=1, max_length=100)
-    resident_id: int | None = None
+    resident_id: DbId | None = None
     phone: str = Field(default="", max_length=32)
     state: State = "active"
     valid_from: datetime | None = None
@@ -131,9 +135,10 @@ class HolderIn(_In):
     _check = field_validator("valid_from", "valid_until")(_aware)
 
 
-class HolderPatch(_In):
+class HolderPatch(_In, NullRefusing):
     """Fields of a holder to change."""
 
+    _not_null: ClassVar[frozenset[str]] = frozenset({"name", "phone", "state", "group_ids"})
     name: str | None = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     state: State | None = None
@@ -150,7 +155,7 @@ class HolderOut(_Out):
     id: int
     kind: str
     name: str
-    resident_id: int | None
+    resident_id: DbId | None
     phone: str
     state: str
     valid_from: datetime | None
@@ -161,7 +166,7 @@ class HolderOut(_Out):
 class CredentialIn(_In):
     """A card number (decimal), a PIN (4-8 digits, stored peppered) or a face person id."""
 
-    holder_id: int
+    holder_id: DbId
     kind: CredKind
     value: str = Field(min_length=1, max_length=64)
     label: str = Field(default="", max_length=64)
@@ -172,9 +177,10 @@ class CredentialIn(_In):
     _check = field_validator("valid_from", "valid_until")(_aware)
 
 
-class CredentialPatch(_In):
+class CredentialPatch(_In, NullRefusing):
     """A credential's state or validity (a lost card is marked, not deleted)."""
 
+    _not_null: ClassVar[frozenset[str]] = frozenset({"state", "label"})
     state: State | None = None
     label: str | None = Field(default=None, max_length=64)
     valid_from: datetime | None = None
@@ -187,7 +193,7 @@ class CredentialOut(_Out):
     """A credential; a PIN is never shown."""
 
     id: int
-    holder_id: int
+    holder_id: DbId
     kind: str
     value: str
     label: str
@@ -267,18 +273,18 @@ class HolidayOut(_Out):
 class RuleIn(_In):
     """Group × door × schedule (no schedule: any time)."""
 
-    group_id: int
-    door_id: int
-    schedule_id: int | None = None
+    group_id: DbId
+    door_id: DbId
+    schedule_id: DbId | None = None
 
 
 class RuleOut(_Out):
     """A rule."""
 
     id: int
-    group_id: int
-    door_id: int
-    schedule_id: int | None
+    group_id: DbId
+    door_id: DbId
+    schedule_id: DbId | None
 
 
 class RemoteOpenIn(_In):
@@ -297,4 +303,4 @@ class PassbackForgiveIn(_In):
 class ImportResidentsIn(_In):
     """Make holders of every resident without one, optionally into a group."""
 
-    group_id: int | None = None
+    group_id: DbId | None = None

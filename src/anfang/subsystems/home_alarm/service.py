@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.core.errors import DomainError
+from anfang.core.errors import DomainError, integrity_message
 from anfang.core.events import Event
 from anfang.core.secretbox import SecretBox, SecretError
 from anfang.core.writer import WriteContext, Writer
@@ -251,7 +251,7 @@ async def _run(platform: AccountPlatform, job: Callable[[WriteContext], AccountO
     try:
         return await platform.writer.run(job)
     except IntegrityError as exc:  # a race past the pre-check still answers 409
-        raise Conflict(f"conflicts with an existing record: {exc.orig}") from exc
+        raise Conflict(integrity_message(exc)) from exc
 
 
 def seal_legacy_keys(ctx: WriteContext, box: SecretBox, audit: AuditLog) -> list[str]:

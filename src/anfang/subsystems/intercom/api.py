@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.intercom import store
@@ -36,7 +37,7 @@ def _service(platform: Kernel) -> IntercomService:
 def list_calls(
     _: Reader,
     session: SessionDep,
-    household_id: int | None = None,
+    household_id: DbId | None = None,
     door_station: str | None = None,
     state: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

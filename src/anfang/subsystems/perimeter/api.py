@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.perimeter import service as svc
@@ -47,14 +48,14 @@ def list_zones(_: Reader, session: SessionDep, platform: PlatformDep) -> list[Zo
 
 
 @router.get("/perimeter/zones/{zone_id}", response_model=ZoneStateOut)
-def get_zone(zone_id: int, _: Reader, session: SessionDep, platform: PlatformDep) -> ZoneStateOut:
+def get_zone(zone_id: DbId, _: Reader, session: SessionDep, platform: PlatformDep) -> ZoneStateOut:
     """One perimeter zone."""
     with _http_errors():
         return svc.zone_detail(session, _state(platform), zone_id)
 
 
 @router.get("/perimeter/zones/{zone_id}/cameras", response_model=list[str])
-def zone_cameras(zone_id: int, _: Reader, session: SessionDep) -> list[str]:
+def zone_cameras(zone_id: DbId, _: Reader, session: SessionDep) -> list[str]:
     """The codes of the cameras an alarm in this zone is linked to, nearest first."""
     with _http_errors():
         return svc.zone_cameras(session, zone_id)
@@ -62,7 +63,7 @@ def zone_cameras(zone_id: int, _: Reader, session: SessionDep) -> list[str]:
 
 @router.put("/perimeter/zones/{zone_id}/schedule", response_model=ZoneStateOut)
 async def put_schedule(
-    zone_id: int, data: ScheduleIn, who: Configurer, platform: PlatformDep
+    zone_id: DbId, data: ScheduleIn, who: Configurer, platform: PlatformDep
 ) -> ZoneStateOut:
     """Set the zone's weekly arming schedule (site timezone; null: always armed)."""
     with _http_errors():
@@ -70,14 +71,16 @@ async def put_schedule(
 
 
 @router.post("/perimeter/zones/{zone_id}/bypass", response_model=ZoneStateOut)
-async def bypass(zone_id: int, data: BypassIn, who: Handler, platform: PlatformDep) -> ZoneStateOut:
+async def bypass(
+    zone_id: DbId, data: BypassIn, who: Handler, platform: PlatformDep
+) -> ZoneStateOut:
     """Bypass the zone for a limited time (audited); it re-arms by itself."""
     with _http_errors():
         return await svc.bypass(platform, _state(platform), who.actor, zone_id, data)
 
 
 @router.delete("/perimeter/zones/{zone_id}/bypass", response_model=ZoneStateOut)
-async def unbypass(zone_id: int, who: Handler, platform: PlatformDep) -> ZoneStateOut:
+async def unbypass(zone_id: DbId, who: Handler, platform: PlatformDep) -> ZoneStateOut:
     """End the zone's bypass now (audited)."""
     with _http_errors():
         return await svc.unbypass(platform, _state(platform), who.actor, zone_id)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import AwareDatetime
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.recorder import RECORDER
@@ -54,7 +55,7 @@ def list_cameras(_: Reader, session: SessionDep) -> list[CameraOut]:
 
 
 @router.get("/cameras/{camera_id}", response_model=CameraOut)
-def get_camera(camera_id: int, _: Reader, session: SessionDep) -> CameraOut:
+def get_camera(camera_id: DbId, _: Reader, session: SessionDep) -> CameraOut:
     """One camera."""
     with _http_errors():
         return svc.get_camera(session, camera_id)
@@ -62,7 +63,7 @@ def get_camera(camera_id: int, _: Reader, session: SessionDep) -> CameraOut:
 
 @router.patch("/cameras/{camera_id}", response_model=CameraOut)
 async def update_camera(
-    camera_id: int, data: CameraUpdate, who: Writer, platform: PlatformDep
+    camera_id: DbId, data: CameraUpdate, who: Writer, platform: PlatformDep
 ) -> CameraOut:
     """Change a camera (fields left out stay; ``password: ""`` removes it)."""
     with _http_errors():
@@ -71,7 +72,7 @@ async def update_camera(
 
 @router.get("/cameras/{camera_id}/status", response_model=CameraStatus)
 def camera_status(
-    camera_id: int, _: Reader, session: SessionDep, platform: PlatformDep
+    camera_id: DbId, _: Reader, session: SessionDep, platform: PlatformDep
 ) -> CameraStatus:
     """Recording state, last segment and recent gaps."""
     rec = platform.capabilities.get(RECORDER)
@@ -82,7 +83,7 @@ def camera_status(
 
 @router.get("/cameras/{camera_id}/segments", response_model=list[SegmentOut])
 def list_segments(
-    camera_id: int,
+    camera_id: DbId,
     _: Reader,
     session: SessionDep,
     start: Annotated[AwareDatetime, Query(description="range start (with time zone)")],
@@ -107,7 +108,7 @@ def list_holds(_: Reader, session: SessionDep, active: bool = True) -> list[Hold
 
 
 @router.post("/holds/{hold_id}/release", response_model=HoldOut)
-async def release_hold(hold_id: int, who: Writer, platform: PlatformDep) -> HoldOut:
+async def release_hold(hold_id: DbId, who: Writer, platform: PlatformDep) -> HoldOut:
     """Release a hold."""
     with _http_errors():
         return await svc.release_hold(platform, who.actor, hold_id)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from anfang.api import ws_auth
 from anfang.api.deps import PlatformDep, Principal, require
+from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 from anfang.subsystems.video import export as ex
@@ -167,7 +168,7 @@ async def list_exports(
     return [{k: v for k, v in r.items() if k != "path"} for r in rows]
 
 
-async def _one_export(svc: MediaService, export_id: int) -> dict[str, Any]:
+async def _one_export(svc: MediaService, export_id: DbId) -> dict[str, Any]:
     rows: list[dict[str, Any]] = await svc.read(lambda s: listings.export_rows(s, export_id, 1))
     if not rows:
         raise HTTPException(404, f"no export {export_id}")
@@ -175,14 +176,14 @@ async def _one_export(svc: MediaService, export_id: int) -> dict[str, Any]:
 
 
 @router.get("/exports/{export_id}")
-async def get_export(export_id: int, _: Viewer, platform: PlatformDep) -> dict[str, Any]:
+async def get_export(export_id: DbId, _: Viewer, platform: PlatformDep) -> dict[str, Any]:
     """One export and its state (``running``, ``done``, ``failed``)."""
     row = await _one_export(_svc(platform), export_id)
     return {k: v for k, v in row.items() if k != "path"}
 
 
 @router.get("/exports/{export_id}/download")
-async def download_export(export_id: int, who: Exporter, platform: PlatformDep) -> FileResponse:
+async def download_export(export_id: DbId, who: Exporter, platform: PlatformDep) -> FileResponse:
     """The exported MP4 (audited); its SHA-256 is in ``X-Content-SHA256``."""
     svc = _svc(platform)
     row = await _one_export(svc, export_id)
@@ -214,7 +215,7 @@ async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[d
 
 
 @router.get("/media/{media_id}")
-async def media_file(media_id: int, _: Viewer, platform: PlatformDep) -> FileResponse:
+async def media_file(media_id: DbId, _: Viewer, platform: PlatformDep) -> FileResponse:
     """A snapshot (JPEG) or clip (MP4) file."""
     svc = _svc(platform)
     row: AlarmMedia | None = await svc.read(lambda s: s.get(AlarmMedia, media_id))

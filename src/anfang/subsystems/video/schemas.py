@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from anfang.api.types import DbId
 from anfang.subsystems.video.adapters.rtsp import check_url
 from anfang.subsystems.video.models import Camera, Gap, Segment
 
@@ -58,7 +59,7 @@ class CameraOut(BaseModel):
     """A camera as the API shows it (no password)."""
 
     id: int
-    device_id: int
+    device_id: DbId
     device_code: str
     main_url: str
     sub_url: str | None
@@ -127,7 +128,7 @@ class GapOut(BaseModel):
 class CameraStatus(BaseModel):
     """A camera's recording now: state, last segment, open and recent gaps."""
 
-    camera_id: int
+    camera_id: DbId
     device_code: str
     record: bool
     state: str
@@ -144,7 +145,7 @@ class HoldCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    camera_id: int | None = None
+    camera_id: DbId | None = None
     start_at: AwareDatetime
     end_at: AwareDatetime
     alarm_id: str | None = Field(default=None, max_length=26)
@@ -155,7 +156,7 @@ class HoldOut(BaseModel):
     """An evidence hold."""
 
     id: int
-    camera_id: int | None
+    camera_id: DbId | None
     start_at: datetime
     end_at: datetime
     alarm_id: str | None
