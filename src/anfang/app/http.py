@@ -19,6 +19,7 @@ from anfang import __version__
 from anfang.api.deps import Principal, require
 from anfang.api.routes import alarms, audit, auth, events, stream, users
 from anfang.app import redact, registry
+from anfang.app.docs import mount_docs
 from anfang.app.guards import Admission, SecurityHeaders
 from anfang.app.platform import Platform
 from anfang.auth.rbac import Perm
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         version=__version__,
         description="Open control and development interface of the anfang monitoring centre.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by app/docs.py, not from a CDN
+        redoc_url=None,
     )
     app.state.platform = plat
     app.state.settings = settings
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         """Prometheus metrics (a scraper authenticates with a bearer token)."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    mount_docs(app)
     _mount_console(app)
     # Import files may be larger than API calls (10 MB plus multipart overhead).
     app.add_middleware(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext
 from anfang.site import schemas as s
+from anfang.site import yamlfile
 from anfang.site.geometry import polyline_length, zone_problem
 from anfang.site.service import SitePlatform
 from anfang.store.models import Building, Device, Household, Site, Unit, Zone
@@ -153,7 +154,7 @@ def parse_site_file(data: bytes) -> SiteFile:
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"file is not UTF-8 text (bad byte at offset {exc.start})") from exc
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlfile.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -170,6 +171,23 @@ async def test_idle_connection_is_closed(receiver: SiaReceiver) -> None:
     writer.write(b"\n1234")  # a slow sender that never finishes its frame
     await writer.drain()
     assert await asyncio.wait_for(reader.read(), 10) == b""
+    writer.close()
+
+
+async def test_a_dripping_sender_is_cut_at_the_frame_deadline(receiver: SiaReceiver) -> None:
+    """Issue 14 item 10: one byte every few seconds kept a connection open for ever."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+    started = asyncio.get_running_loop().time()
+    closed = asyncio.create_task(reader.read())
+    for byte in b"\n1234ABCD0000" * 4:
+        if closed.done():
+            break
+        writer.write(bytes([byte]))
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        await asyncio.sleep(0.4)  # never silent for the 2 s idle timeout
+    assert closed.done() and closed.result() == b""
+    assert asyncio.get_running_loop().time() - started < 6
     writer.close()
 
 

@@ -15,10 +15,15 @@ import logging
 import time
 from typing import Any, Protocol, cast
 
+from prometheus_client import Counter
+
 from anfang.subsystems.home_alarm.adapters.sia_build import build_duh
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import MAX_FRAME
 
 log = logging.getLogger(__name__)
+REFUSED = Counter(
+    "anfang_sia_connections_closed_total", "SIA connections refused or cut", ["reason"]
+)
 
 # A line may be one byte over MAX_FRAME (its CR) before the connection is refused: longer
 # frames that do end get a DUH of their own from parse (too_large) and the line stays open.
@@ -51,13 +56,29 @@ class FrameHandler(Protocol):
         """The reply once the store is done; None for none (storage unavailable)."""
 
 
+# A frame must arrive whole within this long of its first byte: a peer dripping one byte
+# every few seconds otherwise held a connection for ever (issue 14).
+FRAME_DEADLINE_S = 10.0
+# Connections at once, all peers together; more are closed on arrival (a community's panels
+# are hundreds; a flood of idle sockets must not exhaust file descriptors).
+MAX_CONNECTIONS = 4096
+
+
 class SiaConnection(asyncio.Protocol):
     """One panel's TCP connection."""
 
-    def __init__(self, handler: FrameHandler, conns: set[SiaConnection], too_large: Tally) -> None:
+    def __init__(
+        self,
+        handler: FrameHandler,
+        conns: set[SiaConnection],
+        too_large: Tally,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         self.handler = handler
         self.conns = conns
         self.too_large = too_large
+        self.max_connections = max_connections
+        self.frame_started: float | None = None  # first byte of the partial frame in buf
         self.transport: asyncio.Transport | None = None
         self.peer: Any = None
         self.buf = b""
@@ -70,6 +91,11 @@ class SiaConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         self.peer = transport.get_extra_info("peername")
+        if len(self.conns) >= self.max_connections:
+            REFUSED.labels("too_many_connections").inc()
+            log.warning("SIA %s: %d connections open; refused", self.peer, len(self.conns))
+            self.transport.abort()
+            return
         self.conns.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -78,6 +104,8 @@ class SiaConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last = time.monotonic()
+        if not self.buf:
+            self.frame_started = self.last
         self.buf = self.buf + data if self.buf else data
         if self.pending is None:
             self._next()
@@ -100,6 +128,12 @@ class SiaConnection(asyncio.Protocol):
     def idle_for(self, now: float) -> float:
         """Seconds since the panel last sent anything (0 while a frame is being stored)."""
         return 0.0 if self.pending is not None else now - self.last
+
+    def partial_for(self, now: float) -> float:
+        """Seconds the frame now arriving has taken so far (0 when none is)."""
+        if self.pending is not None or not self.buf or self.frame_started is None:
+            return 0.0
+        return now - self.frame_started
 
     def close(self, abort: bool = False) -> None:
         """Close the connection (``abort``: without flushing what the panel does not read)."""
@@ -132,6 +166,7 @@ class SiaConnection(asyncio.Protocol):
                 transport.close()
                 return
             frame, self.buf = self.buf[: end + 1], self.buf[end + 1 :]
+            self.frame_started = time.monotonic() if self.buf else None
             # Bytes before the frame's LF (noise, a stray CR LF) are not part of it.
             start = frame.rfind(b"\n")
             if start > 0:
@@ -168,14 +203,23 @@ class SiaConnection(asyncio.Protocol):
         self._next()
 
 
-async def sweep_idle(conns: set[SiaConnection], idle_s: float) -> None:
-    """Close connections idle (or not reading their replies) for ``idle_s`` seconds."""
+async def sweep_idle(
+    conns: set[SiaConnection], idle_s: float, frame_s: float = FRAME_DEADLINE_S
+) -> None:
+    """Close connections idle (or not reading their replies) for ``idle_s`` seconds, and
+    those whose frame has not arrived whole ``frame_s`` seconds after its first byte (at
+    most ``idle_s``: no frame may take longer than silence may last)."""
+    frame_s = min(frame_s, idle_s)
     while True:
-        await asyncio.sleep(min(idle_s / 4, 5.0))
+        await asyncio.sleep(min(idle_s / 4, frame_s / 4, 5.0))
         now = time.monotonic()
         for conn in list(conns):
             if conn.idle_for(now) > idle_s:
                 conn.close()
+            elif conn.partial_for(now) > frame_s:
+                REFUSED.labels("frame_deadline").inc()
+                log.warning("SIA %s: a frame unfinished after %.0f s; closing", conn.peer, frame_s)
+                conn.close(abort=True)
 
 
 class SiaDatagrams(asyncio.DatagramProtocol):
