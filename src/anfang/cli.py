@@ -19,6 +19,7 @@ from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.serving import uvicorn_options
 from anfang.app.user_cli import make_user_app
+from anfang.audit.anchors import AuditChainBroken
 from anfang.config import Settings
 from anfang.face.cli import face_app
 from anfang.kernel import Kernel
@@ -74,6 +75,11 @@ def serve(port: PortOpt = None, host: HostOpt = None) -> None:
 
     _logging()
     settings = _settings(port, host)
+    try:
+        Platform(settings).preflight()
+    except AuditChainBroken as exc:
+        console.print(f"[red]anfang: {exc}[/red]")
+        raise typer.Exit(3) from exc
     application = create_app(settings)
     uvicorn.run(
         application,

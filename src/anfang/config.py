@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     secrets_key_file: Path | None = Field(
         default=None, description="AES key for secrets at rest (default: data_dir/keys/secrets.key)"
     )
+    audit_anchor_mirrors: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="more directories (comma-separated) each checkpoint is appended to: "
+        "a write-once mount or another machine's share",
+    )
+    audit_syslog: str | None = Field(
+        default=None, description="udp://host:port or tcp://host:port: checkpoints sent there"
+    )
+    audit_start_flagged: bool = Field(
+        default=False,
+        description="start although the audit chain and its anchors disagree (flagged)",
+    )
     audit_checkpoint_every: int = Field(default=100, ge=1)
     audit_checkpoint_seconds: float = Field(default=1.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -131,6 +143,22 @@ class Settings(BaseSettings):
     access_capture_retention_days: int = Field(
         default=30, ge=1, le=3650, description="days to keep face captures of access decisions"
     )
+
+    @field_validator("audit_anchor_mirrors", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(v.strip()) for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("audit_syslog")
+    @classmethod
+    def _syslog_url(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            value.startswith(("udp://", "tcp://")) and value.split("://", 1)[1]
+        ):
+            raise ValueError("must be udp://host:port or tcp://host:port")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

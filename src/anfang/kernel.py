@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from anfang.audit import keys
+from anfang.audit import anchors, keys
+from anfang.audit.anchors import Anchors, AuditChainBroken
 from anfang.audit.log import AuditLog
 from anfang.auth import initial
 from anfang.auth.throttle import Throttle
@@ -101,7 +102,9 @@ class Kernel:
         self.audit = AuditLog(
             self.writer,
             keys.load_or_create(key_path),
-            keys.anchor_path(key_path),
+            Anchors(
+                keys.anchor_path(key_path), settings.audit_anchor_mirrors, settings.audit_syslog
+            ),
             checkpoint_every=settings.audit_checkpoint_every,
             checkpoint_seconds=settings.audit_checkpoint_seconds,
         )
@@ -137,6 +140,7 @@ class Kernel:
     async def start(self) -> None:
         """Migrate, start the writer, bus and engines, seed defaults and the first admin."""
         await asyncio.to_thread(migrate.upgrade, self.engine, self.migrations)
+        await asyncio.to_thread(self._check_records)
         await self.bus.start()  # before the writer: a bus that fails leaves nothing running
         self.writer.start(asyncio.get_running_loop())
         if self.checkpointer is not None:
@@ -149,6 +153,8 @@ class Kernel:
         await self.escalator.start()
         await self.start_parts()
         await self.audit.record("system", "system.start", "", {"version": _version()})
+        if self.audit.broken is not None:
+            await self.audit.record("system", "audit.chain_broken", "", {"why": self.audit.broken})
         self.started = True
         # What start-up made lives as long as the process: keep it out of full
         # collections, whose 100-175 ms pauses stopped the loop and the writer alike.
@@ -176,6 +182,37 @@ class Kernel:
         await self.bus.close()
         self.engine.dispose()
         self.write_engine.dispose()
+
+    def preflight(self) -> None:
+        """Migrate and check the records as :meth:`start` does, nothing else (so that a
+        command line can refuse in one line before serving); raises ``AuditChainBroken``."""
+        try:
+            migrate.upgrade(self.engine, self.migrations)
+            self._check_records()
+        finally:
+            self.engine.dispose()
+            self.write_engine.dispose()
+
+    def _check_records(self) -> None:
+        """Refuse to start on a database altered outside anfang: a table dropped, or an
+        audit chain that disagrees with its anchors (``audit_start_flagged``: start, but
+        flagged in the log, ``/healthz`` and the audit log itself)."""
+        missing = migrate.missing_tables(self.engine)
+        if missing:
+            raise AuditChainBroken(
+                f"tables missing from the database: {', '.join(missing[:5])}; it was altered "
+                "outside anfang (restore it from a backup)"
+            )
+        with self.read_session() as session:
+            problem = anchors.check(session, self.audit.key.public_key(), self.audit.anchors)
+        if problem is None:
+            return
+        if not self.settings.audit_start_flagged:
+            raise AuditChainBroken(
+                f"{problem}; refusing to start (ANFANG_AUDIT_START_FLAGGED=1 starts flagged)"
+            )
+        log.error("AUDIT CHAIN BROKEN, starting flagged as configured: %s", problem)
+        self.audit.broken = problem
 
     async def start_parts(self) -> None:
         """Start what runs on the kernel (the composition root starts the subsystems)."""

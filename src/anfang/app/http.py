@@ -129,11 +129,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     @app.get("/healthz", tags=["system"])
     async def healthz() -> JSONResponse:
         """Liveness and database health."""
-        ok = plat.started and plat.writer.healthy
-        return JSONResponse(
-            {"status": "ok" if ok else "degraded", "version": __version__},
-            status_code=200 if ok else 503,
-        )
+        ok = plat.started and plat.writer.healthy and plat.audit.broken is None
+        body: dict[str, Any] = {"status": "ok" if ok else "degraded", "version": __version__}
+        if plat.audit.broken is not None:
+            body["audit"] = "chain broken: see the log and docs/security.md"
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["system"], include_in_schema=False)
     async def metrics(_: Annotated[Principal, Depends(require(Perm.METRICS_READ))]) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.audit import chain, keys
+from anfang.audit.anchors import Anchors
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
@@ -38,7 +38,7 @@ class AuditLog:
         self,
         writer: Writer,
         key: Ed25519PrivateKey,
-        anchor: Path,
+        anchor: Path | Anchors,
         *,
         checkpoint_every: int = 100,
         checkpoint_seconds: float = 1.0,
@@ -46,7 +46,9 @@ class AuditLog:
         self.writer = writer
         self.key = key
         self.key_id = keys.key_id(key.public_key())
-        self.anchor = anchor
+        self.anchors = anchor if isinstance(anchor, Anchors) else Anchors(anchor)
+        self.anchor = self.anchors.primary
+        self.broken: str | None = None  # why the chain disagrees with its anchors, if it does
         self.every = checkpoint_every
         self.seconds = checkpoint_seconds
         self._head = _Head()
@@ -144,16 +146,7 @@ class AuditLog:
                 "sig": sig.hex(),
             }
         )
-        ctx.after_commit(lambda: self._anchor_line(line))
-
-    def _anchor_line(self, line: str) -> None:
-        self.anchor.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.anchor, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, (line + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        ctx.after_commit(lambda: self.anchors.append(line))
 
     async def record(
         self, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None

@@ -26,6 +26,7 @@ from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.registry import make_sims
 from anfang.app.serving import uvicorn_options
+from anfang.audit.anchors import AuditChainBroken
 from anfang.config import Settings
 from anfang.ingest.sim_runner import Activity, SimRunner
 from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
@@ -262,7 +263,10 @@ async def run_demo(
     server: _Server | None = None
     serving: asyncio.Task[None] | None = None
     try:
-        await platform.start()
+        try:
+            await platform.start()
+        except AuditChainBroken as exc:
+            raise DemoError(str(exc)) from exc
         seeded = await seed_if_empty(platform, community)
         app = create_app(settings, platform=platform)
         options = uvicorn_options(settings) | {"ssl_certfile": None, "ssl_keyfile": None}

@@ -38,3 +38,14 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def missing_tables(engine: Engine) -> list[str]:
+    """The tables of the loaded models that the database lacks (after an upgrade: ones
+    dropped outside anfang, which would otherwise fail later with a traceback)."""
+    from sqlalchemy import inspect
+
+    from anfang.store.base import Base
+
+    present = set(inspect(engine).get_table_names())
+    return sorted(name for name in Base.metadata.tables if name not in present)
