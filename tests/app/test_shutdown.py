@@ -1,0 +1,113 @@
+"""`anfang serve` stops on SIGTERM within a bound, whenever the signal comes: during
+start-up, idle, or with a console's WebSocket open and readers busy; no child process is
+left behind (issue 14, item 11)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import ADMIN_PASSWORD, free_port
+
+BOUND_S = 25.0  # uvicorn's 10 s for open connections, then the platform's own stop
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ANFANG_DATA_DIR": str(data_dir),
+        "ANFANG_PORT": str(port),
+        "ANFANG_SIA_PORT": "0",
+        "ANFANG_INTERCOM_SIP_PORT": "0",
+        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "anfang.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def _load(base: str, stop: asyncio.Event) -> None:
+    """A console: a WebSocket open and a reader polling, until ``stop``."""
+    with contextlib.suppress(Exception):
+        async with httpx.AsyncClient(base_url=base, timeout=5) as c:
+            r = await c.post(
+                "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+            )
+            token = r.json()["access_token"]
+            ws_url = base.replace("http", "ws") + "/api/v1/stream"
+            async with websockets.connect(ws_url) as ws:
+                await ws.send(json.dumps({"type": "auth", "token": token}))
+                while not stop.is_set():
+                    await c.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+                    await asyncio.sleep(0.05)
+
+
+@pytest.mark.slow
+async def test_sigterm_at_random_moments_stops_within_the_bound(tmp_path: Path) -> None:
+    rng = random.Random(14)
+    for run in range(6):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _serve(tmp_path / "data", port)  # the same data each time, as in a restart
+        stop = asyncio.Event()
+        load = asyncio.create_task(_load(base, stop)) if run % 2 else None
+        await asyncio.sleep(rng.uniform(0.3, 5.0))
+        family = _descendants(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(proc.wait, BOUND_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"run {run}: still running {BOUND_S} s after SIGTERM") from None
+        finally:
+            stop.set()
+            if load is not None:
+                await load
+        took = time.monotonic() - started
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        assert proc.returncode in (0, -signal.SIGTERM), (run, proc.returncode, err[-2000:])
+        left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
+        assert not left, f"run {run}: children left after {took:.1f} s: {left}"
