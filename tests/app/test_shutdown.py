@@ -20,6 +20,7 @@ import pytest
 import websockets
 
 from tests.conftest import ADMIN_PASSWORD, free_port
+from tests.store.test_durability import _wait_up
 
 BOUND_S = 25.0  # uvicorn's 10 s for open connections, then the platform's own stop
 
@@ -83,16 +84,40 @@ async def _load(base: str, stop: asyncio.Event) -> None:
                     await asyncio.sleep(0.05)
 
 
+async def _cameras(base: str) -> None:
+    """Two recorded cameras whose streams never answer: recording workers that keep
+    reconnecting, as after a demo's cameras are gone (how the hang was found)."""
+    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+        r = await c.post(
+            "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        h = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        site = await c.post("/api/v1/sites", json={"code": "s", "name": "小区"}, headers=h)
+        for code in ("CAM-1", "CAM-2"):
+            dev = {"site_id": site.json()["id"], "code": code, "name": code, "type": "camera",
+                   "subsystem": "video"}  # fmt: skip
+            assert (await c.post("/api/v1/devices", json=dev, headers=h)).status_code == 201
+            cam = {"device_code": code, "main_url": f"rtsp://127.0.0.1:9/{code}"}
+            r = await c.post("/api/v1/video/cameras", json=cam, headers=h)
+            assert r.status_code == 201, r.text
+
+
 @pytest.mark.slow
 async def test_sigterm_at_random_moments_stops_within_the_bound(tmp_path: Path) -> None:
     rng = random.Random(14)
-    for run in range(6):
+    port = free_port()
+    proc = _serve(tmp_path / "data", port)
+    await _wait_up(f"http://127.0.0.1:{port}", proc)
+    await _cameras(f"http://127.0.0.1:{port}")
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(proc.wait, 60)
+    for run in range(8):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = _serve(tmp_path / "data", port)  # the same data each time, as in a restart
         stop = asyncio.Event()
         load = asyncio.create_task(_load(base, stop)) if run % 2 else None
-        await asyncio.sleep(rng.uniform(0.3, 5.0))
+        await asyncio.sleep(rng.uniform(1.0, 6.0))  # start-up takes ~2-4 s here
         family = _descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
@@ -109,5 +134,6 @@ async def test_sigterm_at_random_moments_stops_within_the_bound(tmp_path: Path) 
         took = time.monotonic() - started
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         assert proc.returncode in (0, -signal.SIGTERM), (run, proc.returncode, err[-2000:])
+        print(f"run {run}: stopped {took:.1f} s after SIGTERM, {len(family)} children")
         left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
         assert not left, f"run {run}: children left after {took:.1f} s: {left}"

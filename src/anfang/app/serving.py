@@ -20,6 +20,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": ",".join(proxies) if proxies else "",
         "server_header": False,
+        # Open connections (a console's WebSocket, a slow client) may delay a stop by this
+        # much, not for ever: a service manager must see the process end (issue 14).
+        "timeout_graceful_shutdown": 10,
     }
     if settings.tls_certfile is not None:
         options["ssl_certfile"] = str(settings.tls_certfile)

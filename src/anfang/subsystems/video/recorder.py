@@ -124,6 +124,10 @@ class Recorder:
     async def stop(self) -> None:
         """Stop the workers (they finish their open segments) and index what they report."""
         self._stopping = True
+        # First the loops that start or replace workers: once stopping, none may start a
+        # new one (a worker spawned after SIGTERM kept `anfang serve` running: issue 14).
+        for task in self._tasks[1:]:
+            task.cancel()
         self.workers.send_all({"op": "stop"})
         if self.workers:
             with contextlib.suppress(TimeoutError):
@@ -143,7 +147,11 @@ class Recorder:
 
     async def reload(self) -> None:
         """Read the cameras to record and hand each worker its share."""
+        if self._stopping:
+            return
         rows = await asyncio.to_thread(self._read_cameras)
+        if self._stopping:  # stop() began while the cameras were read
+            return
         wanted: dict[int, CamStatus] = {}
         now = utcnow()
         for cam_id, code, job in rows:
@@ -194,6 +202,8 @@ class Recorder:
 
     async def _respawn(self, slot: int) -> None:
         """A worker died (killed, crashed): its cameras are lost until a new one records."""
+        if self._stopping:
+            return
         log.error("recording worker %d ended unexpectedly; starting a new one", slot)
         WORKER_RESTARTS.inc()
         now = utcnow()
