@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from anfang.audit import anchors, keys
 from anfang.audit.anchors import Anchors, AuditChainBroken
 from anfang.audit.log import AuditLog
-from anfang.auth import initial
+from anfang.auth import initial, service_accounts
+from anfang.auth.principal import Principal
+from anfang.auth.service_accounts import ServiceAccounts
 from anfang.auth.throttle import Throttle
 from anfang.auth.users import UserService
 from anfang.config import Settings
@@ -124,6 +126,7 @@ class Kernel:
             throttle=Throttle(settings.login_max_failures, settings.login_lockout_seconds),
             data_dir=settings.data_dir,
         )
+        self.service_accounts = ServiceAccounts(self.writer, self.audit, self.read_session)
         self.linkage = Linkage()
         # What the parts offer each other (the face service, a receiver…), by typed key.
         self.capabilities = Capabilities()
@@ -182,6 +185,13 @@ class Kernel:
         await self.bus.close()
         self.engine.dispose()
         self.write_engine.dispose()
+
+    async def authenticate(self, token: str) -> Principal | None:
+        """The caller behind a bearer token: a user's session token or a service
+        account's API key (``ak_…``); ``None`` when neither is live."""
+        if token.startswith(service_accounts.PREFIX):
+            return await self.service_accounts.authenticate(token)
+        return await self.users.authenticate_token(token)
 
     def preflight(self) -> None:
         """Migrate and check the records as :meth:`start` does, nothing else (so that a

@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from anfang.auth.principal import Principal
-from anfang.auth.rbac import Perm, allowed
+from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 
 # What a user whose password someone else chose may do before choosing their own.
@@ -39,7 +39,7 @@ async def current_principal(request: Request) -> Principal:
             "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await get_platform(request).users.authenticate_token(token.strip())
+    principal = await get_platform(request).authenticate(token.strip())
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -62,7 +62,7 @@ def require(perm: Perm, *alternatives: Perm) -> Callable[..., object]:
     async def check(
         request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        if not any(allowed(principal.role, p) for p in perms):
+        if not any(principal.may(p) for p in perms):
             await get_platform(request).audit.record(
                 principal.actor,
                 "access.denied",

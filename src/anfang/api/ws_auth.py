@@ -20,7 +20,7 @@ from prometheus_client import Counter
 from starlette.websockets import WebSocketDisconnect
 
 from anfang.auth.principal import Principal
-from anfang.auth.rbac import Perm, allowed
+from anfang.auth.rbac import Perm
 from anfang.kernel import Kernel
 
 AUTH_TIMEOUT = 5.0
@@ -56,8 +56,8 @@ async def _first_token(ws: WebSocket) -> str | None:
 
 
 async def _usable(platform: Kernel, token: str, perm: Perm) -> Principal | None:
-    principal = await platform.users.authenticate_token(token)
-    if principal is None or principal.must_change_password or not allowed(principal.role, perm):
+    principal = await platform.authenticate(token)
+    if principal is None or principal.must_change_password or not principal.may(perm):
         return None
     return principal
 

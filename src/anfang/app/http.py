@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
 from anfang.api.deps import Principal, require
-from anfang.api.routes import alarms, audit, auth, events, stream, users
+from anfang.api.routes import alarms, audit, auth, events, service_accounts, stream, users
 from anfang.app import redact, registry
 from anfang.app.docs import mount_docs
 from anfang.app.guards import Admission, SecurityHeaders
@@ -82,7 +82,15 @@ class _TooLarge(Exception):
 def routers() -> list[APIRouter]:
     """Every router of the API, mounted under ``/api/v1``: the platform's own, the site
     model's, the HTTP push interface's and every subsystem's."""
-    own = [auth.router, users.router, events.router, alarms.router, stream.router, audit.router]
+    own = [
+        auth.router,
+        users.router,
+        service_accounts.router,
+        events.router,
+        alarms.router,
+        stream.router,
+        audit.router,
+    ]
     return [*own, site_api.router, http_push_api.router, *registry.routers()]
 
 

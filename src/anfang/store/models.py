@@ -267,6 +267,29 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ServiceAccount(Base):
+    """An integration's account: an API key (only its SHA-256 stored) with a role, an
+    optional narrower set of permissions, an expiry; revoked, never deleted."""
+
+    __tablename__ = "service_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    key_prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    # After a rotation with a grace period the previous key still works until then.
+    previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    previous_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    rotated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 # --------------------------------------------------------------------------- audit
 
 

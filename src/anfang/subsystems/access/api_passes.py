@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.api.types import DbId
-from anfang.auth.rbac import Perm, allowed
+from anfang.auth.rbac import Perm
 from anfang.subsystems.access import pass_signer, queries, resident_users
 from anfang.subsystems.access import passes_service as svc
 from anfang.subsystems.access.models_passes import (
@@ -41,7 +41,7 @@ def _http_errors() -> Iterator[None]:
 
 
 def _staff(who: Principal) -> bool:
-    return allowed(who.role, Perm.PASSES_MANAGE)
+    return who.may(Perm.PASSES_MANAGE)
 
 
 @router.post("/visitor-passes", response_model=PassIssued, status_code=201)
