@@ -21,6 +21,7 @@ from anfang.api.routes import alarms, audit, auth, events, service_accounts, str
 from anfang.app import redact, registry
 from anfang.app.docs import mount_docs
 from anfang.app.guards import Admission, SecurityHeaders
+from anfang.app.openapi import document_errors
 from anfang.app.platform import Platform
 from anfang.auth.rbac import Perm
 from anfang.config import Settings
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     for router in routers():
         app.include_router(router, prefix="/api/v1")
     _install_handlers(app)
+    document_errors(app)
 
     @app.get("/healthz", tags=["system"])
     async def healthz() -> JSONResponse:
