@@ -317,3 +317,7 @@ class AuditCheckpoint(Base):
     at: Mapped[datetime] = mapped_column()
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Registers the listener that keeps integer ids from being reused on SQLite.
+from anfang.store.ids import IdHighWater  # noqa: E402, F401
