@@ -249,3 +249,27 @@ def test_admin_manages_users_in_the_console(console: Console, tmp_path: Path) ->
     with console.server.client(console.server.admin_token()) as api:
         users = {u["username"]: u for u in api.get("/api/v1/users").json()}
     assert users["wang"]["disabled"] is True and users["wang"]["role"] == "operator"
+
+
+def test_admin_manages_service_accounts_in_the_console(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    console.login()
+    page.keyboard.press("7")
+    page.wait_for_selector("#service-accounts h3")
+    page.fill('.account-create input[name="name"]', "vms-sync")
+    page.select_option('.account-create select[name="role"]', "auditor")
+    page.click(".account-create button[type=submit]")
+    key = page.locator(".sa-issued code.sa-key")
+    expect(key).to_contain_text("ak_")
+    issued = key.inner_text()
+    row = page.locator('#account-table tr[data-account="vms-sync"]')
+    expect(row).to_contain_text("有效")
+    assert issued not in page.inner_text("#account-table")  # only the prefix is listed
+    page.screenshot(path=str(tmp_path / "console-service-accounts.png"))
+    with console.server.client(issued) as api:
+        assert api.get("/api/v1/audit").status_code == 200  # an auditor's key
+    page.once("dialog", lambda d: d.accept())
+    row.locator("button", has_text="吊销").click()
+    expect(page.locator('#account-table tr[data-account="vms-sync"]')).to_contain_text("已吊销")
+    with console.server.client(issued) as api:
+        assert api.get("/api/v1/audit").status_code == 401

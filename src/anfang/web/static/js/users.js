@@ -5,6 +5,7 @@
 import { api, ApiError } from "./api.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t, tOr } from "./i18n.js";
+import { accountsSection } from "./service-accounts.js";
 import { toast } from "./toast.js";
 
 const ROLES = ["operator", "supervisor", "admin", "installer", "police_inspector", "auditor", "resident"];
@@ -114,7 +115,7 @@ function render() {
     const body = { username: name.value.trim(), display_name: display.value.trim(), role: role.value, password: password.value };
     act(() => api("/users", { method: "POST", body }));
   });
-  fill(panel, h("h3", {}, t("users.title")), form, table);
+  fill(panel, h("h3", {}, t("users.title")), form, table, accountsSection());
 }
 
 async function load() {
