@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -182,3 +184,23 @@ async def ws_session(url: str, token: str) -> AsyncIterator[Any]:
         await ws.send(json.dumps({"type": "auth", "token": token}))
         assert json.loads(await ws.recv()) == {"type": "auth.ok"}
         yield ws
+
+
+def spawn_server(
+    data_dir: Path, port: int, *, log: Any = None, **settings: str
+) -> subprocess.Popen[bytes]:
+    """``anfang serve`` in a process of its own on ``port`` (SIA and SIP on free ports),
+    with ``settings`` as ``ANFANG_*`` variables; output to ``log`` (default: dropped)."""
+    env = {
+        **os.environ,
+        "ANFANG_DATA_DIR": str(data_dir),
+        "ANFANG_PORT": str(port),
+        "ANFANG_SIA_PORT": "0",
+        "ANFANG_INTERCOM_SIP_PORT": "0",
+        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **{f"ANFANG_{k.upper()}": v for k, v in settings.items()},
+    }
+    out = log if log is not None else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "anfang.cli", "serve"], env=env, stdout=out, stderr=out
+    )

@@ -16,9 +16,8 @@ from starlette.types import Receive, Scope, Send
 from anfang.app.guards import Admission, SecurityHeaders
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import SiaEvent
 from anfang.subsystems.home_alarm.sim_panel import SimulatedSiaPanel
-from tests.conftest import ADMIN_PASSWORD, auth, free_port
+from tests.conftest import ADMIN_PASSWORD, auth, free_port, spawn_server
 from tests.store.test_durability import _wait_up
-from tests.subsystems.home_alarm.adapters.test_sia_receiver_kill import _serve
 
 
 def _slow_app(gate: asyncio.Event) -> object:
@@ -119,7 +118,7 @@ async def test_500_readers_never_delay_acknowledged_alarms(tmp_path: Path) -> No
     within 2 s, no reader gets a 500, and excess readers are refused, not queued."""
     port, sia_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(tmp_path, port, sia_port, f"sqlite:///{tmp_path / 'anfang.db'}")
+    proc = spawn_server(tmp_path, port, sia_port=str(sia_port))
     try:
         await _wait_up(base, proc)
         async with httpx.AsyncClient(base_url=base, timeout=30) as c:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, free_port
+from tests.conftest import ADMIN_PASSWORD, free_port, spawn_server
 
 # Routes that end the test's own session or change its password.
 EXCLUDE = r"auth/logout|/me/password|/users/.*/password"
@@ -43,19 +43,8 @@ def test_schemathesis_finds_no_500_and_no_undocumented_status(tmp_path: Path) ->
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "ANFANG_DATA_DIR": str(tmp_path / "data"),
-        "ANFANG_PORT": str(port),
-        "ANFANG_SIA_PORT": "0",
-        "ANFANG_INTERCOM_SIP_PORT": "0",
-        "ANFANG_VIDEO_RECORDING": "false",
-        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "anfang.cli", "serve"], env=env, stdout=out, stderr=out
-        )
+        proc = spawn_server(tmp_path / "data", port, log=out, video_recording="false")
     try:
         token = _token(base, proc)
         args = [

@@ -7,11 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,27 +17,14 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import ADMIN_PASSWORD, free_port
+from tests.conftest import ADMIN_PASSWORD, free_port, spawn_server
 from tests.store.test_durability import _wait_up
 
 BOUND_S = 25.0  # uvicorn's 10 s for open connections, then the platform's own stop
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "ANFANG_DATA_DIR": str(data_dir),
-        "ANFANG_PORT": str(port),
-        "ANFANG_SIA_PORT": "0",
-        "ANFANG_INTERCOM_SIP_PORT": "0",
-        "ANFANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "anfang.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return spawn_server(data_dir, port, log=subprocess.PIPE)
 
 
 def _descendants(pid: int) -> set[int]:

@@ -40,6 +40,7 @@ from anfang.subsystems.access.passes import (
     name_hash,
     verify,
 )
+from anfang.subsystems.access.resident_passes import doors_on_the_way_home, resident_limits
 
 if TYPE_CHECKING:
     from anfang.api.deps import Principal
@@ -51,10 +52,7 @@ CHECKS = Counter("anfang_visitor_pass_checks_total", "Visitor pass checks", ["re
 ISSUED = Counter("anfang_visitor_passes_issued_total", "Visitor passes issued")
 log = logging.getLogger(__name__)
 # Access control's doors, named lightly: a pass may name a door or a device by its code.
-_DOORS = table("access_doors", column("code", String), column("unit_id"), column("kind", String))
-# The doors of the community's edge a resident's visitor may pass: pedestrian gates,
-# turnstiles and the car-park barrier (not a door inside another building).
-_COMMUNITY_KINDS = ("gate", "turnstile", "barrier")
+_DOORS = table("access_doors", column("code", String))
 
 
 class PassError(DomainError):
@@ -135,41 +133,6 @@ def _check_doors(doors: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _resident_limits(platform: Kernel, start: datetime, until: datetime, uses: int) -> None:
-    """The property's limits on what a resident may issue (settings ``resident_pass_*``)."""
-    most_uses = platform.settings.resident_pass_max_uses
-    if uses > most_uses:
-        raise PassError(422, f"a resident's pass may allow at most {most_uses} uses")
-    most_days = platform.settings.resident_pass_max_days
-    if until - start > timedelta(days=most_days):
-        raise PassError(422, f"a resident's pass may be valid for at most {most_days} days")
-
-
-def _doors_on_the_way_home(s: Session, household: int, doors: tuple[str, ...]) -> None:
-    """Refuse (403) any door a resident's visitor has no business at: only the
-    community's gates and the unit door of the resident's own unit, never a device that
-    is not a door."""
-    unit = s.scalar(select(Household.unit_id).where(Household.id == household))
-    rows = {}
-    if "access_doors" in Base.metadata.tables:
-        rows = {
-            code: (unit_id, kind)
-            for code, unit_id, kind in s.execute(
-                select(_DOORS.c.code, _DOORS.c.unit_id, _DOORS.c.kind).where(
-                    _DOORS.c.code.in_(doors)
-                )
-            )
-        }
-    for door in doors:
-        if door not in rows:
-            raise PassError(403, f"{door!r} is not an access door residents may name")
-        unit_id, kind = rows[door]
-        if unit_id is None and kind not in _COMMUNITY_KINDS:
-            raise PassError(403, f"door {door!r} is not a community gate")
-        if unit_id is not None and unit_id != unit:
-            raise PassError(403, f"door {door!r} is not on the way to your home")
-
-
 async def issue(platform: Kernel, who: Principal, data: PassCreate) -> PassIssued:
     """Issue a pass for a household (a resident: their own), audited; QR text included."""
     now = utcnow().replace(microsecond=0)
@@ -197,8 +160,8 @@ async def issue(platform: Kernel, who: Principal, data: PassCreate) -> PassIssue
             if household not in (None, own):
                 raise PassError(403, "residents issue passes for their own household only")
             household = own
-            _resident_limits(platform, start, until, data.uses)
-            _doors_on_the_way_home(s, own, doors)
+            resident_limits(platform.settings, start, until, data.uses)
+            doors_on_the_way_home(s, own, doors)
         if household is None:
             raise PassError(422, "household_id is required")
         site_id = s.scalar(
