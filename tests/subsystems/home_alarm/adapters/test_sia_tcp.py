@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from anfang.subsystems.home_alarm.adapters.sia_tcp import SiaConnection, sweep_idle
+import pytest
+
+from anfang.subsystems.home_alarm.adapters.sia_tcp import SiaConnection, listen_pair, sweep_idle
 
 
 class _Never:
@@ -53,4 +55,28 @@ async def test_a_partial_frame_is_cut_after_its_deadline_however_it_drips() -> N
     assert closed.done()
     sweeper.cancel()
     writer.close()
+    server.close()
+
+
+async def test_a_taken_udp_twin_port_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Port 0: TCP picks a free port and UDP must take the same number; when another
+    socket holds it, both are opened again elsewhere (a suite run once failed on it)."""
+    loop = asyncio.get_running_loop()
+    real = loop.create_datagram_endpoint
+    calls = []
+
+    async def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("local_addr"))
+        if len(calls) == 1:
+            raise OSError(98, "address in use")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "create_datagram_endpoint", flaky)
+    conns: set[SiaConnection] = set()
+    server, udp = await listen_pair(
+        lambda: SiaConnection(_Never(), conns, _Tally()), asyncio.DatagramProtocol, "127.0.0.1", 0
+    )
+    assert udp is not None and len(calls) == 2
+    assert udp.get_extra_info("sockname")[1] == server.sockets[0].getsockname()[1]
+    udp.close()
     server.close()

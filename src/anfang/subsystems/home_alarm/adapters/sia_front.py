@@ -41,6 +41,7 @@ from anfang.subsystems.home_alarm.adapters.sia_tcp import (
     PendingFrame,
     SiaConnection,
     SiaDatagrams,
+    listen_pair,
     sweep_idle,
 )
 from anfang.subsystems.home_alarm.service import AccountInfo
@@ -207,15 +208,14 @@ async def _serve(sock: socket.socket, host: str, port: int, udp: bool, idle_s: f
     conns: set[SiaConnection] = set()
     too_large = _Tally(front, "too_large")
     try:
-        server = await loop.create_server(
-            lambda: SiaConnection(front, conns, too_large), host, port, reuse_address=True
+        server, udp_transport = await listen_pair(
+            lambda: SiaConnection(front, conns, too_large),
+            (lambda: SiaDatagrams(front)) if udp else None,
+            host,
+            port,
+            reuse_address=True,
         )
         tcp_port = server.sockets[0].getsockname()[1]
-        udp_transport = None
-        if udp:
-            udp_transport, _ = await loop.create_datagram_endpoint(
-                lambda: SiaDatagrams(front), local_addr=(host, port or tcp_port)
-            )
     except OSError as exc:
         channel.send(("failed", exc.errno, exc.strerror or str(exc)))
         await asyncio.sleep(0.1)  # let the message out before the channel closes

@@ -46,6 +46,7 @@ from anfang.subsystems.home_alarm.adapters.sia_tcp import (
     PendingFrame,
     SiaConnection,
     SiaDatagrams,
+    listen_pair,
     sweep_idle,
 )
 from anfang.subsystems.home_alarm.service import AccountDirectory, AccountInfo
@@ -128,20 +129,19 @@ class SiaReceiver:
                 self.udp_port,
             )
             return
-        loop = asyncio.get_running_loop()
         too_large = FRAMES.labels("too_large")
-        self._server = await loop.create_server(
-            lambda: SiaConnection(self, self._conns, too_large), self.host, self.port
+        self._server, transport = await listen_pair(
+            lambda: SiaConnection(self, self._conns, too_large),
+            (lambda: SiaDatagrams(self)) if self.udp else None,
+            self.host,
+            self.port,
         )
         self.tcp_port = self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(
             sweep_idle(self._conns, self.read_timeout), name="sia-idle-sweep"
         )
-        if self.udp:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: SiaDatagrams(self), local_addr=(self.host, self.port or self.tcp_port)
-            )
-            self._udp = transport
+        if transport is not None:
+            self._udp = cast(asyncio.DatagramTransport, transport)
             self.udp_port = transport.get_extra_info("sockname")[1]
         log.info("SIA DC-09 receiver on %s tcp:%d udp:%d", self.host, self.tcp_port, self.udp_port)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from prometheus_client import Counter
@@ -256,3 +257,35 @@ class SiaDatagrams(asyncio.DatagramProtocol):
                 transport.sendto(reply, addr)
 
         out.future.add_done_callback(done)
+
+
+async def listen_pair(
+    tcp: Callable[[], asyncio.Protocol],
+    udp: Callable[[], asyncio.DatagramProtocol] | None,
+    host: str,
+    port: int,
+    *,
+    reuse_address: bool | None = None,
+    attempts: int = 8,
+) -> tuple[asyncio.Server, asyncio.BaseTransport | None]:
+    """TCP and UDP listeners on one port. With ``port`` 0 the TCP side picks a free port
+    and UDP takes the same number, which another socket may already hold: then both are
+    tried again on another free port (a test run once failed on exactly this)."""
+    loop = asyncio.get_running_loop()
+    for attempt in range(attempts):
+        server = await loop.create_server(tcp, host, port, reuse_address=reuse_address)
+        if udp is None:
+            return server, None
+        tcp_port = server.sockets[0].getsockname()[1]
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                udp, local_addr=(host, port or tcp_port)
+            )
+        except OSError:
+            server.close()
+            await server.wait_closed()
+            if port or attempt == attempts - 1:
+                raise
+            continue
+        return server, transport
+    raise AssertionError("unreachable")
