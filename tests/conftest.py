@@ -147,9 +147,10 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-async def live_server(platform: Platform) -> AsyncIterator[str]:
-    """The app served by uvicorn over real TCP in this event loop; yields its base URL."""
+@contextlib.asynccontextmanager
+async def serving(platform: Platform, **options: Any) -> AsyncIterator[int]:
+    """``platform``'s app served by uvicorn over real TCP in this event loop (uvicorn
+    ``options`` added); yields the port."""
     import asyncio
 
     import uvicorn
@@ -157,7 +158,7 @@ async def live_server(platform: Platform) -> AsyncIterator[str]:
     port = free_port()
     app = create_app(platform.settings, platform=platform)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -166,10 +167,17 @@ async def live_server(platform: Platform) -> AsyncIterator[str]:
             task.result()
         await asyncio.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield port
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def live_server(platform: Platform) -> AsyncIterator[str]:
+    """The app served by uvicorn over real TCP in this event loop; yields its base URL."""
+    async with serving(platform, ws="websockets-sansio") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.asynccontextmanager

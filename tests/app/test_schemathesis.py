@@ -55,8 +55,13 @@ def test_schemathesis_finds_no_500_and_no_undocumented_status(tmp_path: Path) ->
             "--no-shrink", "--seed", "14", "--request-timeout", "15",
             "--exclude-path-regex", EXCLUDE,
         ]  # fmt: skip
-        run = subprocess.run(
-            args, capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"}
+        run = subprocess.run(  # in tmp_path: schemathesis keeps a cache in its directory
+            args,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "NO_COLOR": "1"},
+            cwd=tmp_path,
         )
     finally:
         proc.terminate()

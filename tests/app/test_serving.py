@@ -3,44 +3,25 @@ when a certificate is configured."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.serving import uvicorn_options
 from anfang.store.models import AuditEntry
-from tests.conftest import free_port, make_settings
+from tests.conftest import make_settings, serving
 
 
-@asynccontextmanager
-async def _serving(platform: Platform) -> AsyncIterator[int]:
-    port = free_port()
-    app = create_app(platform.settings, platform=platform)
-    options = uvicorn_options(platform.settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await task
+def _serving(platform: Platform) -> AbstractAsyncContextManager[int]:
+    return serving(platform, **uvicorn_options(platform.settings))
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:
