@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from anfang.auth import initial
-from anfang.auth.passwords import check_new, hash_password, verify
+from anfang.auth.passwords import check_new, hash_new, hash_password, verify
 from anfang.auth.rbac import Role
 from anfang.auth.users import UserService
 from anfang.core.errors import DomainError
@@ -169,8 +169,7 @@ async def set_password(
     ``temporary``: chosen by someone else (an administrator's reset, ``anfang user
     set-password``): the user must choose a new one at the next login.
     """
-    check_new(password, username)
-    pw_hash = await asyncio.to_thread(hash_password, password)
+    pw_hash = await asyncio.to_thread(hash_new, password, username)
     await users.writer.run(
         lambda ctx: _store_password(users, ctx, username, pw_hash, actor, temporary)
     )
@@ -203,7 +202,7 @@ async def change_own_password(
 ) -> None:
     """A user changes their own password: the current one is checked, the other sessions
     are revoked, the one in use (``keep_token``) stays."""
-    check_new(new, username)
+    await asyncio.to_thread(check_new, new, username)  # zxcvbn: off the event loop
     if new == current:
         raise UserError("the new password must differ from the current one")
 

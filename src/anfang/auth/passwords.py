@@ -49,6 +49,13 @@ def check_new(password: str, username: str) -> None:
         raise WeakPassword(f"password too easy to guess: {why.rstrip('.')}")
 
 
+def hash_new(password: str, username: str) -> str:
+    """Check a new password (:func:`check_new`) and hash it: both cost CPU (zxcvbn up to
+    ~20 ms, argon2id more), so callers run this off the event loop, in one thread hop."""
+    check_new(password, username)
+    return hash_password(password)
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     return _HASHER.hash(password)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.auth.passwords import DUMMY_HASH, check_new, hash_password, verify
+from anfang.auth.passwords import DUMMY_HASH, hash_new, verify
 from anfang.auth.principal import Principal
 from anfang.auth.rbac import Role
 from anfang.auth.throttle import LoginThrottled, Throttle
@@ -68,8 +68,7 @@ class UserService:
     ) -> int:
         """Create a user (audited); raises ``UserExists`` or ``WeakPassword``."""
         role = Role(role)
-        check_new(password, username)
-        pw_hash = await asyncio.to_thread(hash_password, password)
+        pw_hash = await asyncio.to_thread(hash_new, password, username)
 
         def job(ctx: WriteContext) -> int:
             if ctx.session.scalar(select(User.id).where(User.username == username)):
