@@ -1,15 +1,16 @@
-"""Face recognition benchmark: anfang's pipeline against the ``face_recognition`` library.
+"""Face recognition benchmark: anfang's two engines against the ``face_recognition`` library.
 
-``python -m bench.face [--pairs N] [--captures N] [--enrol N] [--sizes 10000,50000,100000]``
+``python -m bench.face [--pairs N] [--captures N] [--enrol N] [--sizes 10000,50000]``
 
-(1) LFW verification on ``faces/lfw-dev-pairs.tsv``: accuracy, TAR at FAR 1% / 0.1%,
-FAR/FRR table; (2) 1:N identification built from the same images (people with two
-images: first enrolled, second probed; people with one image: half enrolled as
-distractors, half probed as not enrolled); (3) decision latency, capture received to
-decision, on 640×480 JPEG captures made from the probe photos (through the worker
-process and the index); (4) index search latency at 10k/50k/100k enrolled (synthetic
-descriptors: search cost does not depend on their values); (5) enrolment throughput
-through the real service (quality checks, sealing, database, audit). Both pipelines run
+(1) LFW verification on ``faces/lfw-dev-pairs.tsv``: accuracy, TAR at FAR 1 % / 0.1 %,
+ms per image and per step; (2) 1:N identification built from the same images (people
+with two images: first enrolled, second probed; people with one image: half enrolled as
+distractors, half probed as not enrolled), correct accepts at ≤ 1 % and ≤ 0.1 % false
+accepts; (3) decision latency, capture received to decision, on 640×480 JPEG captures
+made from the probe photos (through the worker process and a 10,000-template index);
+(4) index search latency at each size (synthetic unit vectors of each engine's width);
+(5) enrolment throughput through the real service; (6) liveness on LFW photos and on
+simulated re-captures of them; (7) small faces in 1920×1080 frames. All pipelines run
 on the same images in the same process, one core each, alternating per image.
 The data set is read from ``$ANFANG_BENCH_FACES`` or ``../shared/datasets/faces``.
 """
@@ -32,18 +33,18 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from anfang.face import engine
-from anfang.face.config import DEFAULT_MARGIN, DEFAULT_THRESHOLD
-from anfang.face.engine import FaceEngine
+from anfang.face import engine, operating
+from anfang.face.engine import DIMS, ENGINES, FaceEngine
 from anfang.face.imaging import ImageLimits
 from anfang.face.index import FaceIndex, decide
 from anfang.face.service import FACE
+from bench import face_extra, face_peer
 from bench import face_metrics as fm
-from bench import face_peer
 from bench.common import RESULTS_DIR, latency_summary, metadata, write_results
 
-LIMITS = ImageLimits()
+LIMITS = ImageLimits(max_side=1920)
 Vec = np.ndarray | None
+PEER = "face_recognition"
 
 
 def dataset_dir() -> Path:
@@ -79,38 +80,57 @@ def read_pairs(root: Path, limit: int | None) -> list[tuple[Path, Path, bool]]:
     return pairs
 
 
-def ours(data: bytes) -> tuple[Vec, int]:
-    """anfang's descriptor of the largest face (in this process), and faces found."""
-    res = engine.analyse(data, LIMITS, describe=1)
-    return (res.faces[0].vector, len(res.faces)) if res.faces else (None, 0)
+def ours(name: str) -> Callable[[bytes], tuple[Vec, dict[str, float]]]:
+    """One of anfang's engines, in this process: the largest face's embedding, step times."""
+
+    def run(data: bytes) -> tuple[Vec, dict[str, float]]:
+        res = engine.analyse(data, LIMITS, describe=1, engine=name)
+        return (res.faces[0].vector if res.faces else None), res.timings_ms
+
+    return run
+
+
+def peer(fr: Any) -> Callable[[bytes], tuple[Vec, dict[str, float]]]:
+    """The peer's pipeline (no step times)."""
+    return lambda data: (face_peer.describe(fr, data)[0], {})
 
 
 def describe_all(paths: list[Path], fr: Any) -> dict[str, dict[str, Any]]:
-    """Both pipelines on every image, alternating which goes first; vectors and times."""
-    out: dict[str, dict[str, Any]] = {
-        "anfang": {"vec": {}, "ms": []},
-        "face_recognition": {"vec": {}, "ms": []},
-    }
-    runners: list[tuple[str, Callable[[bytes], tuple[Vec, int]]]] = [("anfang", ours)]
+    """Every pipeline on every image, rotating which goes first; vectors and times."""
+    runners = [(name, ours(name)) for name in ENGINES]
     if fr is not None:
-        runners.append(("face_recognition", lambda d: face_peer.describe(fr, d)))
+        runners.append((PEER, peer(fr)))
+    out: dict[str, dict[str, Any]] = {n: {"vec": {}, "ms": [], "steps": []} for n, _ in runners}
     for n, path in enumerate(paths):
         data = path.read_bytes()
-        for name, fn in runners if n % 2 == 0 else runners[::-1]:
+        k = n % len(runners)
+        for name, fn in runners[k:] + runners[:k]:
             t = time.perf_counter()
-            vec, _ = fn(data)
+            vec, steps = fn(data)
             out[name]["ms"].append((time.perf_counter() - t) * 1000)
             out[name]["vec"][path] = vec
+            out[name]["steps"].append(steps)
         if n % 250 == 0:
             print(f"  described {n}/{len(paths)}", file=sys.stderr)
-    if fr is None:
-        del out["face_recognition"]
     return out
 
 
-def dist(a: Vec, b: Vec) -> float:
-    """Euclidean distance, infinite when either face was not found."""
-    return float("inf") if a is None or b is None else float(np.linalg.norm(a - b))
+def similarity(name: str, a: Vec, b: Vec) -> float:
+    """Cosine for anfang's engines, minus the Euclidean distance for the peer; minus
+    infinity when either face was not found."""
+    if a is None or b is None:
+        return float("-inf")
+    if name == PEER:
+        return -float(np.linalg.norm(a - b))
+    return float(a @ b)
+
+
+def similarities(name: str, gallery: np.ndarray, probes: np.ndarray) -> np.ndarray:
+    """Probe × gallery similarity (NaN rows/columns where no face was found)."""
+    if name == PEER:
+        d = np.linalg.norm(probes[:, None, :] - gallery[None, :, :], axis=2)
+        return np.asarray(-d)
+    return np.asarray(probes @ gallery.T)
 
 
 def split_identification(
@@ -142,9 +162,9 @@ def split_identification(
     return gallery, gids, probes, pids
 
 
-def matrix(vecs: dict[Path, Vec], paths: list[Path]) -> np.ndarray:
+def matrix(vecs: dict[Path, Vec], paths: list[Path], dim: int) -> np.ndarray:
     """Rows of descriptors (NaN rows where no face was found)."""
-    m = np.full((len(paths), 128), np.nan, dtype=np.float32)
+    m = np.full((len(paths), dim), np.nan, dtype=np.float32)
     for i, p in enumerate(paths):
         v = vecs.get(p)
         if v is not None:
@@ -166,14 +186,13 @@ def capture(path: Path, rng: random.Random) -> bytes:
 
 
 def fill_index(index: FaceIndex, start: int, count: int, seed: int = 1) -> None:
-    """Add ``count`` synthetic descriptors (unit Gaussian directions scaled to a typical
-    dlib descriptor norm) to reach a given size."""
+    """Add ``count`` synthetic unit vectors to reach a given size (search cost does not
+    depend on their values)."""
     rng = np.random.default_rng(seed)
     block = 10_000
     for s in range(0, count, block):
         n = min(block, count - s)
-        x = rng.normal(size=(n, 128)).astype(np.float32)
-        x *= 0.95 / np.linalg.norm(x, axis=1, keepdims=True)
+        x = rng.normal(size=(n, index.dim)).astype(np.float32)
         index.add_many(
             list(range(start + s, start + s + n)),
             [f"synthetic-{start + s + i}" for i in range(n)],
@@ -183,73 +202,83 @@ def fill_index(index: FaceIndex, start: int, count: int, seed: int = 1) -> None:
 
 async def decision_latency(
     captures: list[tuple[bytes, str | None]],
-    gallery: np.ndarray,
-    gids: list[str],
+    galleries: dict[str, tuple[np.ndarray, list[str]]],
     fr: Any,
     enrolled: int,
 ) -> dict[str, Any]:
-    """Capture received → decision, for anfang (worker process + index) and the peer
-    (in-process pipeline + its ``face_distance`` over the same gallery)."""
-    ok = ~np.isnan(gallery).any(axis=1)
-    index = FaceIndex(capacity=enrolled + 16)
-    index.add_many(
-        [i for i in range(len(gids)) if ok[i]],
-        [g for i, g in enumerate(gids) if ok[i]],
-        gallery[ok],
-    )
-    fill_index(index, len(gids), max(0, enrolled - len(index)))
-    # The peer searches the very same gallery: real rows first, then the synthetic ones.
-    full = index._x[: len(index)].copy()
-    peer_ids = [g for i, g in enumerate(gids) if ok[i]]
-    eng = FaceEngine(workers=1, limits=LIMITS)
-    await eng.warm_up()
-    res: dict[str, Any] = {"enrolled": len(index), "captures": len(captures)}
-    ms: dict[str, list[float]] = {"anfang": [], "face_recognition": []}
-    correct = {"anfang": 0, "face_recognition": 0}
-    for data, pid in captures:
-        t = time.perf_counter()
-        a = await eng.analyse(data, describe=1)
-        hits = index.search(a.faces[0].vector, 2) if a.faces else []
-        hit = decide(hits, DEFAULT_THRESHOLD, DEFAULT_MARGIN)
-        decided = hit.person_id if hit else None
-        ms["anfang"].append((time.perf_counter() - t) * 1000)
-        correct["anfang"] += decided == pid
-        if fr is not None:
+    """Capture received → decision: anfang's engines through a worker process and the
+    index at their entrance operating point; the peer in-process with its own
+    ``face_distance`` over the same gallery at its documented 0.6."""
+    res: dict[str, Any] = {"enrolled": enrolled, "captures": len(captures)}
+    for name in ENGINES:
+        gallery, gids = galleries[name]
+        ok = ~np.isnan(gallery).any(axis=1)
+        index = FaceIndex(capacity=enrolled + 16, dim=DIMS[name])
+        index.add_many(
+            [i for i in range(len(gids)) if ok[i]], [g for i, g in enumerate(gids) if ok[i]],
+            gallery[ok],
+        )  # fmt: skip
+        fill_index(index, len(gids), max(0, enrolled - len(index)))
+        point = operating.POINTS[name]
+        eng = FaceEngine(workers=1, limits=LIMITS, engine=name)
+        await eng.warm_up()
+        ms: list[float] = []
+        correct = 0
+        for data, pid in captures:
+            t = time.perf_counter()
+            a = await eng.analyse(data, describe=1)
+            hits = index.search(a.faces[0].vector, 2) if a.faces else []
+            hit = decide(hits, point.entrance, point.margin)
+            ms.append((time.perf_counter() - t) * 1000)
+            correct += (hit.person_id if hit else None) == pid
+        eng.close()
+        res[name] = {
+            "latency_ms": latency_summary(ms),
+            "correct_decisions": correct / len(captures),
+        }
+    if fr is not None:
+        peer_gallery, gids = galleries[PEER]
+        ok = ~np.isnan(peer_gallery).any(axis=1)
+        peer_ids = [g for i, g in enumerate(gids) if ok[i]]
+        filler = np.random.default_rng(1).normal(size=(max(0, enrolled - len(peer_ids)), 128))
+        full = np.concatenate([peer_gallery[ok], filler.astype(np.float32)])
+        ms, correct = [], 0
+        for data, pid in captures:
             t = time.perf_counter()
             vec, _ = face_peer.describe(fr, data)
-            p_dec = None
+            decided = None
             if vec is not None:
                 d = fr.face_distance(full, vec)
                 j = int(np.argmin(d))
-                p_dec = peer_ids[j] if j < len(peer_ids) and d[j] <= DEFAULT_THRESHOLD else None
-            ms["face_recognition"].append((time.perf_counter() - t) * 1000)
-            correct["face_recognition"] += p_dec == pid
-    eng.close()
-    for name, values in ms.items():
-        if values:
-            res[name] = {
-                "latency_ms": latency_summary(values),
-                "correct_decisions": correct[name] / len(captures),
-            }
+                decided = peer_ids[j] if j < len(peer_ids) and d[j] <= 0.6 else None
+            ms.append((time.perf_counter() - t) * 1000)
+            correct += decided == pid
+        res[PEER] = {
+            "latency_ms": latency_summary(ms),
+            "correct_decisions": correct / len(captures),
+        }
     return res
 
 
 def search_latency(sizes: list[int], queries: int) -> dict[str, Any]:
-    """p50/p99 of one search at each index size (synthetic descriptors)."""
-    out: dict[str, Any] = {"descriptors": "synthetic (random unit directions ×0.95)"}
-    index = FaceIndex(capacity=max(sizes) + 16)
+    """p50/p99 of one search at each index size, for each engine's embedding width."""
+    out: dict[str, Any] = {"descriptors": "synthetic unit vectors"}
     rng = np.random.default_rng(5)
-    for size in sorted(sizes):
-        t = time.perf_counter()
-        fill_index(index, len(index), size - len(index), seed=size)
-        load_s = time.perf_counter() - t
-        qs = rng.normal(size=(queries, 128)).astype(np.float32) * 0.08
-        times = []
-        for q in qs:
+    for name in ENGINES:
+        index = FaceIndex(capacity=max(sizes) + 16, dim=DIMS[name])
+        per: dict[str, Any] = {}
+        for size in sorted(sizes):
             t = time.perf_counter()
-            index.search(q)
-            times.append((time.perf_counter() - t) * 1000)
-        out[str(size)] = {"latency_ms": latency_summary(times), "add_seconds": round(load_s, 3)}
+            fill_index(index, len(index), size - len(index), seed=size)
+            load_s = time.perf_counter() - t
+            times = []
+            for q in rng.normal(size=(queries, DIMS[name])).astype(np.float32):
+                t = time.perf_counter()
+                index.search(q, 2)
+                times.append((time.perf_counter() - t) * 1000)
+            per[str(size)] = {"latency_ms": latency_summary(times), "add_seconds": round(load_s, 3)}
+        out[name] = per
+        del index
     return out
 
 
@@ -282,6 +311,7 @@ async def enrol_throughput(paths: list[Path], count: int) -> dict[str, Any]:
         took = time.perf_counter() - t
         await plat.stop()
     return {
+        "engine": settings.face_engine,
         "photos": len(chosen),
         "enrolled": len(chosen) - sum(refused.values()),
         "refused": refused,
@@ -294,17 +324,23 @@ async def enrol_throughput(paths: list[Path], count: int) -> dict[str, Any]:
 def verification_all(
     described: dict[str, Any], pairs: list[tuple[Path, Path, bool]]
 ) -> dict[str, Any]:
-    """The LFW protocol for each pipeline."""
+    """The LFW protocol for each pipeline, with its ms per image and per step."""
     out = {}
     for name, d in described.items():
         vecs = d["vec"]
-        same = [dist(vecs[a], vecs[b]) for a, b, s in pairs if s]
-        diff = [dist(vecs[a], vecs[b]) for a, b, s in pairs if not s]
-        no_face = sum(v is None for v in vecs.values())
-        out[name] = fm.verification(same, diff, DEFAULT_THRESHOLD) | {
+        same = [similarity(name, vecs[a], vecs[b]) for a, b, s in pairs if s]
+        diff = [similarity(name, vecs[a], vecs[b]) for a, b, s in pairs if not s]
+        configured = operating.POINTS[name].verify if name in operating.POINTS else -0.6
+        steps = {
+            k: latency_summary([s[k] for s in d["steps"] if k in s])
+            for k in ("decode", "detect", "landmarks", "embedding")
+            if any(k in s for s in d["steps"])
+        }
+        out[name] = fm.verification(same, diff, configured) | {
             "images": len(vecs),
-            "images_without_face": no_face,
+            "images_without_face": sum(v is None for v in vecs.values()),
             "per_image_ms": latency_summary(d["ms"]),
+            "per_step_ms": steps,
         }
     return out
 
@@ -326,8 +362,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     ap.add_argument("--pairs", type=int, default=None, help="sample this many pairs (default all)")
     ap.add_argument("--captures", type=int, default=300, help="640×480 captures timed")
     ap.add_argument("--enrol", type=int, default=200, help="photos enrolled for throughput")
-    ap.add_argument("--sizes", default="10000,50000,100000", help="index sizes for search")
+    ap.add_argument("--sizes", default="10000,50000", help="index sizes for search")
     ap.add_argument("--queries", type=int, default=2000, help="searches per index size")
+    ap.add_argument("--liveness", type=int, default=400, help="photos for the liveness test")
     ap.add_argument("--no-peer", action="store_true", help="skip the face_recognition peer")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = ap.parse_args(argv)
@@ -346,10 +383,10 @@ def main(argv: list[str] | None = None) -> list[Path]:
         "benchmark": "face",
         **metadata(),
         "peer": peer_note,
-        "threshold": DEFAULT_THRESHOLD,
-        "margin": DEFAULT_MARGIN,
+        "operating_points": {n: operating.POINTS[n].as_dict() for n in ENGINES},
     }
-    engine.load_models()
+    for name in ENGINES:
+        engine.load_models(name)
     pairs = read_pairs(root, args.pairs)
     data["pairs_used"] = len(pairs)
     paths = sorted({p for a, b, _ in pairs for p in (a, b)})
@@ -357,27 +394,28 @@ def main(argv: list[str] | None = None) -> list[Path]:
     described = describe_all(paths, fr)
     data["verification"] = verification_all(described, pairs)
     gallery, gids, probes, pids = split_identification(paths)
-    data["identification"] = {
-        name: fm.identification(
-            matrix(d["vec"], gallery),
-            gids,
-            matrix(d["vec"], probes),
-            pids,
-            DEFAULT_THRESHOLD,
-            DEFAULT_MARGIN,
-        )
-        for name, d in described.items()
-    }
+    galleries: dict[str, tuple[np.ndarray, list[str]]] = {}
+    data["identification"] = {}
+    for name, d in described.items():
+        dim = DIMS.get(name, 128)
+        g, q = matrix(d["vec"], gallery, dim), matrix(d["vec"], probes, dim)
+        galleries[name] = (g, gids)
+        point = operating.POINTS.get(name)
+        t, m = (point.entrance, point.margin) if point else (-0.6, 0.0)
+        data["identification"][name] = fm.identification(similarities(name, g, q), gids, pids, t, m)
     print("(3) decision latency on 640×480 captures", file=sys.stderr)
     rng = random.Random(11)
     chosen = rng.sample(list(zip(probes, pids, strict=True)), min(args.captures, len(probes)))
     caps = [(capture(p, rng), pid) for p, pid in chosen]
-    g = matrix(described["anfang"]["vec"], gallery)
-    data["decision"] = asyncio.run(decision_latency(caps, g, gids, fr, 10_000))
+    data["decision"] = asyncio.run(decision_latency(caps, galleries, fr, 10_000))
     print("(4) search latency", file=sys.stderr)
     data["search"] = search_latency([int(s) for s in args.sizes.split(",")], args.queries)
     print("(5) enrolment throughput", file=sys.stderr)
     data["enrolment"] = asyncio.run(enrol_throughput(gallery, args.enrol))
+    print("(6) liveness, (7) small faces", file=sys.stderr)
+    sample = random.Random(3).sample(paths, min(args.liveness, len(paths)))
+    data["liveness"] = face_extra.liveness(sample, LIMITS)
+    data["small_faces"] = face_extra.small_faces(sample[:100], LIMITS)
     from bench.face_report import markdown
 
     data = plain(data)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import ImageFile
 
-from anfang.face.engine import model_dir
+from anfang.face.dlib_engine import model_dir
 
 
 def load() -> Any | None:

@@ -21,6 +21,7 @@ from anfang.app.serving import uvicorn_options
 from anfang.app.user_cli import make_user_app
 from anfang.audit.anchors import AuditChainBroken
 from anfang.config import Settings
+from anfang.face import modelfiles
 from anfang.face.cli import face_app
 from anfang.kernel import Kernel
 from anfang.site.cli import make_import_app
@@ -77,7 +78,9 @@ def serve(port: PortOpt = None, host: HostOpt = None) -> None:
     settings = _settings(port, host)
     try:
         Platform(settings).preflight()
-    except AuditChainBroken as exc:
+        if settings.face_enabled and settings.face_engine == "mobilefacenet":
+            modelfiles.check()  # a changed model file stops the start with one line
+    except (AuditChainBroken, modelfiles.ModelFileError) as exc:
         console.print(f"[red]anfang: {exc}[/red]")
         raise typer.Exit(3) from exc
     application = create_app(settings)

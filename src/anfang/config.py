@@ -6,7 +6,7 @@ import difflib
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,14 +49,30 @@ class Settings(BaseSettings):
     )
     face_enabled: bool = True
     face_workers: int = Field(default=1, ge=1, le=16, description="face-engine processes")
-    # Measured on LFW (docs/face.md): 0.6 gives FAR 0.58 % / FRR 3.81 % one-to-one; in 1:N
-    # the nearest of many strangers often falls under 0.6, so a match must also beat the
-    # nearest other person by the margin (1,551 enrolled: false accepts of people not
-    # enrolled 94 % → 1.7 %, correct accepts 89 % → 64 %).
-    face_threshold: float = Field(default=0.6, gt=0, le=2, description="max descriptor distance")
-    face_margin: float = Field(
-        default=0.08, ge=0, le=1, description="a 1:N match must beat the next person by this"
+    face_engine: Literal["mobilefacenet", "dlib"] = Field(
+        default="mobilefacenet",
+        description="face models: the shipped MobileFaceNet ONNX set, or dlib's ResNet",
     )
+    # Cosine similarities; unset: the engine's measured operating point (face/operating.py,
+    # docs/face.md). A match must also beat the next person by the margin.
+    face_min_similarity: float | None = Field(
+        default=None, ge=-1, le=1, description="1:N at entrances (unset: the engine's)"
+    )
+    face_margin: float | None = Field(
+        default=None, ge=0, le=1, description="a 1:N match must beat the next person by this"
+    )
+    face_watch_min_similarity: float | None = Field(
+        default=None, ge=-1, le=1, description="watch-list hits (unset: the engine's)"
+    )
+    face_verify_min_similarity: float | None = Field(
+        default=None, ge=-1, le=1, description="1:1 visitor verification (unset: the engine's)"
+    )
+    face_liveness: Literal["off", "score", "enforce"] = Field(
+        default="score",
+        description="server-side liveness where a terminal sends no verdict: off, score "
+        "(recorded with the decision) or enforce (refuse below the minimum)",
+    )
+    face_liveness_min_score: float = Field(default=0.5, ge=0, le=1)
     face_max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     face_max_pixels: int = Field(default=40_000_000, ge=10_000)
     face_min_face_px: int = Field(default=60, ge=20)

@@ -66,11 +66,12 @@ async def test_enrol_then_identify_same_and_other_person(
     assert got["faces"] == 1
     assert got["match"]["person_id"] == "R-101"
     assert got["match"]["name"] == "Aaron Peirsol"
-    assert 0 < got["match"]["distance"] < 0.6
+    assert got["threshold"] <= got["match"]["similarity"] <= 1
+    assert got["liveness"] is not None and 0 <= got["liveness"] <= 1  # scored by the server
 
     r = await identify(app_client, admin_token, LAMAS)
     assert r.json()["match"] is None and r.json()["faces"] == 1
-    assert r.json()["distance"] > 0.6
+    assert r.json()["similarity"] < r.json()["threshold"]
     r = await identify(app_client, admin_token, no_face())
     assert r.json() == r.json() | {"match": None, "faces": 0}
     assert len(audit(platform, "face.identify")) == 3
@@ -80,7 +81,8 @@ async def test_enrol_then_identify_same_and_other_person(
     with platform.read_session() as s:
         t = s.scalars(select(FaceTemplate)).one()
     raw = platform.secrets.open(t.descriptor_sealed, store.template_purpose("R-101"))
-    assert raw not in t.descriptor_sealed and len(raw) == 512
+    assert raw not in t.descriptor_sealed and len(raw) == 512 * 4
+    assert t.model == face.engine_model == "faceplugin-mfn-v1"
     with pytest.raises(SecretError):
         platform.secrets.open(t.descriptor_sealed, store.template_purpose("R-102"))
     assert t.photo_sealed is not None and len(t.photo_sealed) < 20_000
@@ -237,6 +239,59 @@ async def test_permissions(
     assert (await identify(app_client, op, PEIRSOL_1)).status_code == 403
     r = await app_client.get("/api/v1/face/people", headers=auth(op))
     assert r.status_code == 200
+
+
+async def test_verify_one_to_one(
+    app_client: httpx.AsyncClient, admin_token: str, face: FaceService, platform: Platform
+) -> None:
+    await enroll(app_client, admin_token, "V-1", PEIRSOL_1, kind="visitor")
+
+    async def verify(image: bytes, person: str) -> httpx.Response:
+        files = {"image": ("c.jpg", image, "image/jpeg")}
+        return await app_client.post(
+            "/api/v1/face/verify", data={"person_id": person}, files=files,
+            headers=auth(admin_token),
+        )  # fmt: skip
+
+    r = await verify(PEIRSOL_2, "V-1")
+    assert r.status_code == 200, r.text
+    assert r.json()["verified"] is True and r.json()["similarity"] >= r.json()["threshold"]
+    r = await verify(LAMAS, "V-1")
+    assert r.json()["verified"] is False
+    r = await verify(no_face(), "V-1")
+    assert r.json() == r.json() | {"verified": False, "faces": 0, "similarity": None}
+    assert (await verify(PEIRSOL_2, "V-404")).status_code == 404
+    r = await verify(b"%PDF-1.4", "V-1")
+    assert r.status_code == 422 and r.json()["reasons"][0]["code"] == "image.not_image"
+    assert [e.target for e in audit(platform, "face.verify")] == ["V-1"] * 3
+
+
+async def test_grey_cmyk_and_rotated_photos_are_recognised(
+    app_client: httpx.AsyncClient, admin_token: str, face: FaceService
+) -> None:
+    import io
+
+    from PIL import Image
+
+    await enroll(app_client, admin_token, "R-7", PEIRSOL_1)
+    img = Image.open(io.BytesIO(PEIRSOL_2))
+
+    def encoded(im: Image.Image, **kw: Any) -> bytes:
+        out = io.BytesIO()
+        im.save(out, "JPEG", **kw)
+        return out.getvalue()
+
+    rotated = img.rotate(90, expand=True)  # stored sideways, as phones do, with the tag
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    for data in (
+        encoded(img.convert("L")),
+        encoded(img.convert("CMYK")),
+        encoded(rotated, exif=exif.tobytes()),
+    ):
+        r = await identify(app_client, admin_token, data)
+        assert r.status_code == 200, r.text
+        assert r.json()["match"] is not None and r.json()["match"]["person_id"] == "R-7"
 
 
 def test_descriptor_is_stable_in_a_worker(face_engine: Any) -> None:

@@ -51,3 +51,34 @@ def test_csv_without_required_columns_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(face_app, ["enroll-dir", str(bad), "--password", "x"])
     assert result.exit_code != 0
     assert "missing columns image, name, person_id" in result.output
+
+
+async def test_migrate_follows_the_re_enrolment(
+    live_server: str, face: FaceService, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from anfang.core.writer import WriteContext
+    from anfang.face.models import FaceTemplate
+    from tests.face.conftest import photo
+
+    await face.enroll(photo("Aaron_Peirsol_0001"), person_id="R-1", name="R1", actor="t")
+    await face.enroll(photo("AJ_Lamas_0001"), person_id="R-2", name="R2", actor="t")
+
+    def age(ctx: WriteContext) -> None:  # as if both were enrolled by the dlib engine
+        ctx.session.execute(update(FaceTemplate).values(model="dlib-resnet-v1"))
+        ctx.session.execute(
+            update(FaceTemplate).where(FaceTemplate.id == 2).values(photo_sealed=None)
+        )
+
+    await face.platform.writer.run(age)
+    face.index.remove_person("R-1")
+    face.index.remove_person("R-2")
+    report = tmp_path / "unusable.csv"
+    args = ["migrate", "--url", live_server, "--password", ADMIN_PASSWORD, "--report", str(report)]
+    result = await asyncio.to_thread(CliRunner().invoke, face_app, args)
+    assert result.exit_code == 1, result.output  # one person must be photographed again
+    assert "1 of 2 re-enrolled, 1 without a usable photo" in result.output
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert rows == [{"person_id": "R-2", "name": "R2", "reason": "no_photo"}]
+    assert [h.person_id for h in face.index.search(face.index._x[0], 1)] == ["R-1"]

@@ -1,4 +1,4 @@
-"""The engine on real photos: detection, landmarks, descriptors, worker recovery."""
+"""Both engines on real photos: detection, landmarks, embeddings, worker recovery."""
 
 from __future__ import annotations
 
@@ -10,51 +10,60 @@ import numpy as np
 import pytest
 
 from anfang.face import engine
-from anfang.face.engine import FaceEngine, FaceEngineError, model_dir
+from anfang.face.engine import DIMS, ENGINES, MODEL_IDS, FaceEngine, FaceEngineError
 from anfang.face.imaging import ImageLimits
+from anfang.face.operating import POINTS
 from tests.face.conftest import no_face, photo, two_faces
 
 LIMITS = ImageLimits()
 
 
-def describe(name: str) -> np.ndarray:
-    return engine.analyse(photo(name), LIMITS).faces[0].vector
+def describe(name: str, eng: str) -> np.ndarray:
+    return engine.analyse(photo(name), LIMITS, engine=eng).faces[0].vector
 
 
-def test_models_are_found_without_importing_the_package() -> None:
-    folder = model_dir()
-    assert (folder / engine.SHAPE_MODEL).is_file()
-    assert (folder / engine.RESNET_MODEL).is_file()
-
-
-def test_same_person_is_near_and_others_far() -> None:
-    a, b = describe("Aaron_Peirsol_0001"), describe("Aaron_Peirsol_0002")
-    c, d = describe("AJ_Lamas_0001"), describe("Aaron_Eckhart_0001")
-    assert a.shape == (128,) and a.dtype == np.float32
-    assert np.linalg.norm(a - b) < 0.5
+@pytest.mark.parametrize("eng", ENGINES)
+def test_same_person_is_similar_and_others_not(eng: str) -> None:
+    """At each engine's own verification point: the same person passes, others do not."""
+    a, b = describe("Aaron_Peirsol_0001", eng), describe("Aaron_Peirsol_0002", eng)
+    c, d = describe("AJ_Lamas_0001", eng), describe("Aaron_Eckhart_0001", eng)
+    assert a.shape == (DIMS[eng],) and a.dtype == np.float32
+    assert float(np.linalg.norm(a)) == pytest.approx(1.0, abs=1e-4)  # unit length
+    verify = POINTS[eng].verify
+    assert float(a @ b) >= verify
     for other in (c, d):
-        assert np.linalg.norm(a - other) > 0.6
+        assert float(a @ other) < verify
 
 
-def test_faces_landmarks_and_quality() -> None:
-    res = engine.analyse(photo("AJ_Lamas_0001"), LIMITS, want_crop=True)
-    assert len(res.faces) == 1
+@pytest.mark.parametrize("eng", ENGINES)
+def test_faces_landmarks_quality_and_model(eng: str) -> None:
+    res = engine.analyse(photo("AJ_Lamas_0001"), LIMITS, want_crop=True, engine=eng)
+    assert len(res.faces) == 1 and res.model == MODEL_IDS[eng]
     face = res.faces[0]
     assert len(face.landmarks) == 5
     left, top, right, bottom = face.box
-    assert all(left <= x <= right and top <= y <= bottom for x, y in face.landmarks)
+    assert all(left - 5 <= x <= right + 5 and top - 5 <= y <= bottom + 5 for x, y in face.landmarks)
     assert face.quality.face_px >= 60 and abs(face.quality.roll_deg) < 20
     assert res.crop_jpeg is not None and res.crop_jpeg.startswith(b"\xff\xd8")
-    assert set(res.timings_ms) == {"decode", "detect", "landmarks", "descriptor"}
+    assert set(res.timings_ms) == {"decode", "detect", "landmarks", "embedding", "liveness"}
+    assert face.liveness is None  # not asked for
 
 
-def test_counts_faces_and_describes_only_the_largest() -> None:
-    res = engine.analyse(two_faces(), LIMITS, describe=1)
+@pytest.mark.parametrize("eng", ENGINES)
+def test_counts_faces_and_describes_only_the_largest(eng: str) -> None:
+    res = engine.analyse(two_faces(), LIMITS, describe=1, engine=eng)
     assert len(res.faces) == 2
     assert res.faces[0].descriptor is not None and res.faces[1].descriptor is None
     with pytest.raises(ValueError):
         _ = res.faces[1].vector
-    assert engine.analyse(no_face(), LIMITS).faces == []
+    assert engine.analyse(no_face(), LIMITS, engine=eng).faces == []
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown face engine"):
+        FaceEngine(engine="arcface")
+    with pytest.raises(ValueError, match="unknown face engine"):
+        engine.load_models("arcface")
 
 
 async def test_a_dead_worker_is_replaced() -> None:

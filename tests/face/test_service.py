@@ -118,7 +118,7 @@ async def test_enrol_reload_identify_erase_on_each_database(any_db_face: FaceSer
     assert len(face.index) == 2
     res = await face.identify(photo("Aaron_Peirsol_0002"))
     assert res.match is not None and res.match.person_id == "P1"
-    assert res.runner_up is not None and res.runner_up - res.match.distance >= face.config.margin
+    assert res.runner_up is not None and res.match.similarity - res.runner_up >= face.config.margin
     assert await face.erase("P1", actor="t") == {"templates": 1, "snapshots": 0}
     assert (await face.identify(photo("Aaron_Peirsol_0002"))).match is None
 
@@ -161,3 +161,58 @@ async def test_all_faces_finds_a_watched_face_beside_a_larger_one(face: FaceServ
     assert scanned.match is None  # the largest face is nobody known
     assert scanned.watchlist is not None and scanned.watchlist["person_id"] == "W-2"
     assert scanned.event_id is not None
+
+
+async def test_server_side_liveness_by_setting(face: FaceService) -> None:
+    """Scored when the terminal sends no verdict; enforced only when asked to."""
+    import dataclasses
+
+    res = await face.identify(photo("Aaron_Peirsol_0002"))
+    assert res.liveness is not None and 0 <= res.liveness <= 1
+    assert (await face.identify(photo("Aaron_Peirsol_0002"), liveness="pass")).liveness is None
+    base = face.config
+    try:
+        face.config = dataclasses.replace(base, liveness="enforce", liveness_min_score=1.01)
+        with pytest.raises(FaceRefused) as info:
+            await face.identify(photo("Aaron_Peirsol_0002"))
+        assert info.value.reasons[0].code == "liveness.server_fail"
+        face.config = dataclasses.replace(base, liveness="off")
+        assert (await face.identify(photo("Aaron_Peirsol_0002"))).liveness is None
+    finally:
+        face.config = base
+
+
+async def test_a_watch_hit_needs_the_stricter_similarity(face: FaceService) -> None:
+    """A match good enough for a gate is not a watch-list alarm below the watch point."""
+    import dataclasses
+
+    from anfang.face import people
+
+    await face.enroll(photo("Aaron_Peirsol_0001"), person_id="W-3", name="W", actor="t")
+    await people.set_watch(face, "W-3", "police", 1, "", actor="t")
+    base = face.config
+    try:
+        strict = dataclasses.replace(base.point, watch=0.999)
+        face.config = dataclasses.replace(base, point=strict)
+        res = await face.identify(photo("Aaron_Peirsol_0002"))
+        assert res.match is not None and res.watchlist is None
+        face.config = base
+        res = await face.identify(photo("Aaron_Peirsol_0002"))
+        assert res.watchlist is not None and res.watchlist["person_id"] == "W-3"
+    finally:
+        face.config = base
+
+
+async def test_enrolment_ignores_small_faces_in_the_background(face: FaceService) -> None:
+    from PIL import Image
+
+    from tests.face.conftest import FIXTURES, jpeg
+
+    main = Image.open(FIXTURES / "Aaron_Peirsol_0001.jpg").resize((400, 400))
+    passer_by = Image.open(FIXTURES / "AJ_Lamas_0001.jpg").resize((90, 90))
+    scene = Image.new("RGB", (520, 400), (90, 90, 90))
+    scene.paste(main, (0, 0))
+    scene.paste(passer_by, (420, 10))
+    assert len((await face.analyse(jpeg(scene), describe=0)).faces) == 2  # both are seen
+    done = await face.enroll(jpeg(scene), person_id="R-bg", name="R", actor="t")
+    assert done.person.templates == 1

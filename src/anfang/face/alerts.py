@@ -35,7 +35,7 @@ async def watch_hit(
         "name": match.name,
         "watch_list": match.watch_list,
         "priority": match.watch_priority,
-        "distance": round(match.distance, 4),
+        "similarity": round(match.similarity, 4),
         "door": door,
         "quality": quality,
     }
@@ -58,7 +58,7 @@ async def stranger(
     payload = {
         "door": door,
         "faces": faces,
-        "nearest_distance": round(nearest.distance, 4) if nearest else None,
+        "nearest_similarity": round(nearest.similarity, 4) if nearest else None,
     }
     stored = await platform.pipeline.submit(
         Event.create("face.stranger", source[:64], payload=payload)

@@ -1,5 +1,5 @@
 """REST API of face recognition (mounted under ``/api/v1``): enrolment, identification,
-operator search (with a reason, audited), people, watch lists, erasure, snapshots.
+1:1 verification, operator search (with a reason, audited), people, watch lists, erasure, snapshots.
 
 Refused images answer 413 (too large) or 422 with machine reason codes and zh/en
 messages: ``{"detail": ..., "reasons": [{"code", "zh", "en", "detail"}]}``.
@@ -27,6 +27,7 @@ from anfang.face.models import (
     MatchOut,
     PersonOut,
     SearchIn,
+    VerifyOut,
     WatchListIn,
 )
 from anfang.face.reasons import FaceRefused, Reason
@@ -76,7 +77,7 @@ def _match_out(m: Match) -> MatchOut:
     return MatchOut(
         person_id=m.person_id,
         name=m.name,
-        distance=round(m.distance, 4),
+        similarity=round(m.similarity, 4),
         kind=m.kind,
         watch_list=m.watch_list,
         watch_priority=m.watch_priority,
@@ -145,11 +146,40 @@ async def identify(
     return IdentifyOut(
         match=_match_out(res.match) if res.match else None,
         faces=res.faces,
-        distance=None if res.distance is None else round(res.distance, 4),
+        similarity=None if res.similarity is None else round(res.similarity, 4),
         runner_up=None if res.runner_up is None else round(res.runner_up, 4),
         threshold=res.threshold,
         margin=svc.config.margin,
         quality=res.quality,
+        liveness=None if res.liveness is None else round(res.liveness, 3),
+        decision_ms=round(res.decision_ms, 1),
+    )
+
+
+@router.post("/face/verify", response_model=VerifyOut)
+async def verify(
+    who: Device,
+    platform: PlatformDep,
+    image: Image,
+    person_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")],
+) -> Any:
+    """1:1: is this the enrolled person (a visitor against the photo of their pass)?
+    Audited per call."""
+    svc = _svc(platform)
+    try:
+        data = await _read(image, svc)
+        with _errors():
+            res = await svc.verify(data, person_id)
+    except FaceRefused as exc:
+        return _refused(exc)
+    detail = {"verified": res.verified, "faces": res.faces}
+    await platform.audit.record(who.actor, "face.verify", person_id, detail)
+    return VerifyOut(
+        person_id=res.person_id,
+        verified=res.verified,
+        similarity=None if res.similarity is None else round(res.similarity, 4),
+        threshold=res.threshold,
+        faces=res.faces,
         decision_ms=round(res.decision_ms, 1),
     )
 
@@ -162,7 +192,7 @@ async def search(
     reason: Annotated[str, Form(min_length=4, max_length=300)],
     k: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> Any:
-    """An operator's search: the ``k`` nearest people with distances; needs a reason and
+    """An operator's search: the ``k`` most similar people; needs a reason and
     is recorded in the audit log."""
     svc = _svc(platform)
     SearchIn(reason=reason, k=k)
@@ -241,15 +271,3 @@ async def get_snapshot(snapshot_id: str, who: Reader, platform: PlatformDep) -> 
         data = await people.snapshot(_svc(platform), snapshot_id, actor=who.actor)
     kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return Response(data, media_type=kind)
-
-
-@router.get("/face/status")
-def status(_: Reader, platform: PlatformDep) -> dict[str, Any]:
-    """Index size, threshold and workers."""
-    svc = _svc(platform)
-    return {
-        "templates": len(svc.index),
-        "people": len(svc.people),
-        "threshold": svc.threshold,
-        "workers": svc.config.workers,
-    }

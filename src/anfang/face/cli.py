@@ -1,4 +1,5 @@
-"""``anfang face``: bulk enrolment from a folder or a CSV file, through the HTTP API of
+"""``anfang face``: bulk enrolment from a folder or a CSV file, and re-enrolment after a
+change of engine (``anfang face migrate``), through the HTTP API of
 the running instance (so its in-memory index learns every new face at once).
 
 A folder: one image per person (``<person_id>.jpg``; the name is the file stem with
@@ -142,4 +143,50 @@ def enroll_dir(
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     console.print(f"{len(items)} files: {summary}; report: {report}")
     if counts.get("enrolled", 0) != len(items):
+        raise typer.Exit(1)
+
+
+@face_app.command("migrate")
+def migrate(
+    url: Annotated[
+        str, typer.Option(help="base URL of the running anfang")
+    ] = "http://127.0.0.1:8080",
+    user: Annotated[str, typer.Option(help="user with site.write")] = "admin",
+    password: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="CSV of the people without a usable photo")
+    ] = None,
+) -> None:
+    """Re-enrol every template of another engine from the stored photos (the running
+    instance also does it by itself at start), following its progress."""
+    import time
+
+    with httpx.Client(base_url=url, timeout=60) as client:
+        client.headers["Authorization"] = f"Bearer {_token(client, user, password)}"
+        r = client.post("/api/v1/face/migration")
+        if r.status_code not in (202, 409):
+            console.print(f"[red]could not start: {r.status_code} {r.text}[/]")
+            raise typer.Exit(1)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("re-enrolling", total=None)
+            while True:
+                state = client.get("/api/v1/face/migration").json()
+                progress.update(task, total=state["total"] or None, completed=state["done"])
+                if state["state"] != "running":
+                    break
+                time.sleep(0.5)
+    unusable = state["unusable"]
+    console.print(
+        f"{state['state']}: {state['migrated']} of {state['total']} re-enrolled, "
+        f"{len(unusable)} without a usable photo"
+    )
+    if unusable:
+        out = report or Path("face-migration-unusable.csv")
+        with out.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["person_id", "name", "reason"])
+            writer.writerows([u["person_id"], u["name"], u["reason"]] for u in unusable)
+        console.print(f"people to photograph again: {out}")
+    if state["state"] != "done" or unusable:
         raise typer.Exit(1)

@@ -1,186 +1,104 @@
-"""The face engine: dlib's HOG detector, 5-point landmarks and ResNet descriptors, run in
-worker processes (dlib is single-threaded and CPU heavy; the event loop never runs it).
+"""The face engine: one of two model sets, run in worker processes (the event loop never
+runs a network).
 
-The worker-side functions (:func:`load_models`, :func:`analyse`) keep the models in
-module globals, loaded once per process by the pool's initializer. The models come from
-the ``face-recognition-models`` package, found without importing it (its ``__init__``
-imports ``pkg_resources``, which new setuptools no longer ships).
+- ``mobilefacenet`` (default): the ONNX models shipped in ``anfang/face/onnx`` (512-d,
+  cosine; :mod:`anfang.face.mfn`), with a liveness model;
+- ``dlib``: dlib's HOG + ResNet (128-d; :mod:`anfang.face.dlib_engine`).
+
+Embeddings are unit length for both, so similarity is a dot product. Templates of one
+engine cannot be compared with the other's: each template row records its model, and
+the index only ever holds one engine's. The worker-side functions (:func:`load_models`,
+:func:`analyse`) keep the models in module globals, loaded once per process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import importlib.util
 import multiprocessing
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from anfang.face import imaging, quality
+from anfang.face import imaging
+from anfang.face.faces import Analysis, FaceInfo, Timings
 from anfang.face.imaging import ImageLimits
-from anfang.face.quality import Quality
 
-DESCRIPTOR_DIM = 128
-SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"  # public domain (the 68-point one is not)
-RESNET_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
+ENGINES = ("mobilefacenet", "dlib")
+# What each engine records in its templates' ``model`` column, and its embedding size.
+MODEL_IDS = {"mobilefacenet": "faceplugin-mfn-v1", "dlib": "dlib-resnet-v1"}
+DIMS = {"mobilefacenet": 512, "dlib": 128}
 
-
-@functools.cache
-def model_dir() -> Path:
-    """The folder holding dlib's model files (looked up once per process)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("face-recognition-models is not installed (pip install it)")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
-    for name in (SHAPE_MODEL, RESNET_MODEL):
-        if not (folder / name).is_file():
-            raise RuntimeError(f"{folder / name} is missing: reinstall face-recognition-models")
-    return folder
+__all__ = ["Analysis", "FaceEngine", "FaceEngineError", "FaceInfo", "analyse", "load_models"]
 
 
-@dataclass(frozen=True, slots=True)
-class FaceInfo:
-    """One detected face: box (left, top, right, bottom), landmarks, quality, descriptor."""
+class Backend(Protocol):
+    """A loaded engine (worker side)."""
 
-    box: tuple[int, int, int, int]
-    score: float
-    landmarks: tuple[tuple[float, float], ...]
-    quality: Quality
-    descriptor: bytes | None = None  # 128 float32, only for the faces asked for
+    model_id: str
+    dim: int
 
-    @property
-    def vector(self) -> NDArray[np.float32]:
-        """The descriptor as a float32 vector."""
-        if self.descriptor is None:
-            raise ValueError("no descriptor computed for this face")
-        return np.frombuffer(self.descriptor, dtype=np.float32)
+    def faces(
+        self, rgb: NDArray[np.uint8], describe: int, *, tiles: bool | None, liveness: bool
+    ) -> tuple[list[FaceInfo], Timings]:
+        """Every face, largest first; the ``describe`` largest described."""
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """What the engine found in one image; faces largest first."""
-
-    width: int
-    height: int
-    faces: list[FaceInfo]
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    crop_jpeg: bytes | None = None
+_BACKENDS: dict[str, Backend] = {}
 
 
-class _Models:
-    def __init__(self) -> None:
-        import dlib  # type: ignore[import-untyped]
+def load_models(engine: str = "mobilefacenet") -> str:
+    """Load an engine's models into this process (idempotent); its model id."""
+    if engine not in _BACKENDS:
+        if engine == "mobilefacenet":
+            from anfang.face.mfn import MobileFaceNet
 
-        folder = model_dir()
-        self.detector: Any = dlib.get_frontal_face_detector()
-        self.shape: Any = dlib.shape_predictor(str(folder / SHAPE_MODEL))
-        self.resnet: Any = dlib.face_recognition_model_v1(str(folder / RESNET_MODEL))
-        self.dlib: Any = dlib
+            _BACKENDS[engine] = MobileFaceNet()
+        elif engine == "dlib":
+            from anfang.face.dlib_engine import DlibResNet
+
+            _BACKENDS[engine] = DlibResNet()
+        else:
+            raise ValueError(f"unknown face engine {engine!r} (one of {', '.join(ENGINES)})")
+    return _BACKENDS[engine].model_id
 
 
-_MODELS: _Models | None = None
-
-
-def _worker_init() -> None:
+def _worker_init(engine: str) -> None:
     """Pool initializer: leave Ctrl-C to the platform, which stops the pool in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_models()
-
-
-def load_models() -> None:
-    """Load the models into this process (idempotent)."""
-    global _MODELS
-    if _MODELS is None:
-        _MODELS = _Models()
+    load_models(engine)
 
 
 def analyse(
     data: bytes,
     limits: ImageLimits,
     describe: int = 1,
-    upsample: int = 0,
     want_crop: bool = False,
-    upsample_below: int = 400,
+    *,
+    engine: str = "mobilefacenet",
+    tiles: bool | None = None,
+    liveness: bool = False,
 ) -> Analysis:
     """Decode, detect, align and describe (the ``describe`` largest faces) one image.
 
-    Small images (long side ≤ ``upsample_below``) where no face shows at native size are
-    searched again at twice the size: HOG finds no face under ~70 px.
-
-    Raises :class:`anfang.face.reasons.FaceRefused` for images that cannot be used.
+    A large frame is searched in tiles too: with ``tiles=None`` when the whole frame
+    shows no face, with ``True`` always (every face wanted), with ``False`` never.
+    ``liveness`` scores the described faces where the engine
+    can. Raises :class:`anfang.face.reasons.FaceRefused` for images that cannot be used.
     """
-    load_models()
-    assert _MODELS is not None
-    m = _MODELS
+    load_models(engine)
+    backend = _BACKENDS[engine]
     t0 = time.perf_counter()
     rgb = imaging.decode(data, limits)
-    t1 = time.perf_counter()
-    faces, t_marks, t_desc = _faces(m, rgb, describe, upsample)
-    if not faces and upsample == 0 and max(rgb.shape[:2]) <= upsample_below:
-        faces, t_marks, t_desc = _faces(m, rgb, describe, 1)
-    t2 = time.perf_counter()
-    crop = _crop(rgb, faces[0].box) if want_crop and faces else None
-    timings = {
-        "decode": (t1 - t0) * 1000,
-        "detect": (t2 - t1 - t_marks - t_desc) * 1000,
-        "landmarks": t_marks * 1000,
-        "descriptor": t_desc * 1000,
-    }
-    return Analysis(rgb.shape[1], rgb.shape[0], faces, timings, crop)
-
-
-def _faces(
-    m: _Models, rgb: NDArray[np.uint8], describe: int, upsample: int
-) -> tuple[list[FaceInfo], float, float]:
-    rects, scores, _ = m.detector.run(rgb, upsample, 0.0)
-    order = sorted(range(len(rects)), key=lambda i: -rects[i].area())
-    gray: NDArray[np.uint8] | None = None
-    t_marks = t_desc = 0.0
-    out: list[FaceInfo] = []
-    h, w = rgb.shape[:2]
-    for n, i in enumerate(order):
-        r = rects[i]
-        t = time.perf_counter()
-        shape = m.shape(rgb, r)
-        pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-        t_marks += time.perf_counter() - t
-        box = (max(r.left(), 0), max(r.top(), 0), min(r.right(), w - 1), min(r.bottom(), h - 1))
-        if gray is None:
-            gray = (rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.uint8)
-        face_gray = gray[box[1] : box[3] + 1, box[0] : box[2] + 1]
-        q = quality.assess(int(min(r.width(), r.height())), pts, face_gray)
-        desc: bytes | None = None
-        if n < describe:
-            t = time.perf_counter()
-            vec = m.resnet.compute_face_descriptor(rgb, shape)
-            desc = np.asarray(vec, dtype=np.float32).tobytes()
-            t_desc += time.perf_counter() - t
-        marks = tuple((float(x), float(y)) for x, y in pts)
-        out.append(FaceInfo(box, float(scores[i]), marks, q, desc))
-    return out, t_marks, t_desc
-
-
-def _crop(rgb: NDArray[np.uint8], box: tuple[int, int, int, int], size: int = 200) -> bytes:
-    """A small JPEG of the face with some margin: all that is kept of an enrolment photo."""
-    left, top, right, bottom = box
-    cx, cy = (left + right) / 2, (top + bottom) / 2
-    half = max(right - left, bottom - top) * 0.8
-    h, w = rgb.shape[:2]
-    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
-    x1, y1 = min(int(cx + half), w), min(int(cy + half), h)
-    from PIL import Image
-
-    img = Image.fromarray(rgb[y0:y1, x0:x1])
-    img.thumbnail((size, size), Image.Resampling.BILINEAR)
-    return imaging.encode_jpeg(np.asarray(img), quality=85)
+    decode_ms = (time.perf_counter() - t0) * 1000
+    faces, timings = backend.faces(rgb, describe, tiles=tiles, liveness=liveness)
+    timings.decode = decode_ms
+    crop = imaging.face_crop(rgb, faces[0].box) if want_crop and faces else None
+    return Analysis(rgb.shape[1], rgb.shape[0], faces, backend.model_id, timings.as_dict(), crop)
 
 
 class FaceEngineError(RuntimeError):
@@ -188,15 +106,20 @@ class FaceEngineError(RuntimeError):
 
 
 class FaceEngine:
-    """A small pool of worker processes running :func:`analyse`; started on first use.
+    """A small pool of worker processes running :func:`analyse` for one engine; started
+    on first use. Workers are spawned (not forked: the API process has threads) and load
+    the models once each; each uses one core."""
 
-    Workers are spawned (not forked: the API process has threads) and load the models
-    once each. ``workers`` defaults to 1 on a 2-core machine: dlib uses one core per call.
-    """
-
-    def __init__(self, workers: int = 1, limits: ImageLimits | None = None) -> None:
+    def __init__(
+        self, workers: int = 1, limits: ImageLimits | None = None, engine: str = "mobilefacenet"
+    ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown face engine {engine!r} (one of {', '.join(ENGINES)})")
         self.workers = workers
         self.limits = limits or ImageLimits()
+        self.engine = engine
+        self.model_id = MODEL_IDS[engine]
+        self.dim = DIMS[engine]
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -205,6 +128,7 @@ class FaceEngine:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
+                initargs=(self.engine,),
             )
         return self._pool
 
@@ -213,18 +137,28 @@ class FaceEngine:
         loop = asyncio.get_running_loop()
         pool = self._executor()
         await asyncio.gather(
-            *(loop.run_in_executor(pool, load_models) for _ in range(self.workers))
+            *(loop.run_in_executor(pool, load_models, self.engine) for _ in range(self.workers))
         )
 
     async def analyse(
-        self, data: bytes, *, describe: int = 1, upsample: int = 0, want_crop: bool = False
+        self,
+        data: bytes,
+        *,
+        describe: int = 1,
+        want_crop: bool = False,
+        tiles: bool | None = None,
+        liveness: bool = False,
     ) -> Analysis:
         """Run :func:`analyse` in a worker."""
+        import functools
+
+        job = functools.partial(
+            analyse, data, self.limits, describe, want_crop,
+            engine=self.engine, tiles=tiles, liveness=liveness,
+        )  # fmt: skip
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(
-                self._executor(), analyse, data, self.limits, describe, upsample, want_crop
-            )
+            return await loop.run_in_executor(self._executor(), job)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start afresh on the next call.
             self.close()

@@ -81,3 +81,17 @@ def encode_jpeg(rgb: NDArray[np.uint8], quality: int = 85) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def face_crop(rgb: NDArray[np.uint8], box: tuple[int, int, int, int], size: int = 200) -> bytes:
+    """A small JPEG of the face with some margin: all that is kept of an enrolment photo
+    (and what a change of engine re-enrols from)."""
+    left, top, right, bottom = box
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    half = max(right - left, bottom - top) * 0.8
+    h, w = rgb.shape[:2]
+    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
+    x1, y1 = min(int(cx + half), w), min(int(cy + half), h)
+    img = Image.fromarray(rgb[y0:y1, x0:x1])
+    img.thumbnail((size, size), Image.Resampling.BILINEAR)
+    return encode_jpeg(np.asarray(img), quality=85)

@@ -1,7 +1,7 @@
-"""The 1:N index: every enrolled descriptor in one float32 matrix, searched with one
-matrix-vector product (squared distances from precomputed norms), single-threaded.
+"""The 1:N index: every enrolled embedding, unit length, in one float32 matrix, searched
+with one matrix-vector product (cosine similarity), single-threaded.
 
-100,000 people × 128 floats is 51 MB; a search reads it once (bench/face measures
+50,000 people × 512 floats is 102 MB; a search reads it once (bench/face measures
 p99 per size). Rows are kept contiguous: removing a row moves the last row into its
 place. Searches may run in a thread (numpy releases the GIL): a lock guards the arrays.
 """
@@ -14,39 +14,44 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-DIM = 128
 
+def decide(hits: list[Hit], min_similarity: float, margin: float) -> Hit | None:
+    """The accepted match among the most similar people (``hits``, best first), or None.
 
-def decide(hits: list[Hit], threshold: float, margin: float) -> Hit | None:
-    """The accepted match among the nearest people (``hits``, nearest first), or None.
-
-    Accepted: within ``threshold`` and, when another person is indexed, nearer than the
-    nearest other person by at least ``margin`` (an open-set rule: the nearest of many
-    strangers is often within ``threshold``, but rarely stands out from the rest).
+    Accepted: at least ``min_similarity`` and, when another person is indexed, more
+    similar than the next person by at least ``margin`` (an open-set rule: the best of
+    many strangers often reaches the threshold, but rarely stands out from the rest).
     """
-    if not hits or hits[0].distance > threshold:
+    if not hits or hits[0].similarity < min_similarity:
         return None
-    if len(hits) > 1 and hits[1].distance - hits[0].distance < margin:
+    if len(hits) > 1 and hits[0].similarity - hits[1].similarity < margin:
         return None
     return hits[0]
 
 
+def unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    v = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.asarray(v / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One search result: the template's key, its person and the Euclidean distance."""
+    """One search result: the template's key, its person and the cosine similarity."""
 
     template_id: int
     person_id: str
-    distance: float
+    similarity: float
 
 
 class FaceIndex:
-    """An in-memory matrix of descriptors keyed by template id."""
+    """An in-memory matrix of unit embeddings (``dim`` wide) keyed by template id."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, dim: int = 512) -> None:
         self._lock = threading.Lock()
-        self._x = np.zeros((capacity, DIM), dtype=np.float32)
-        self._norms = np.zeros(capacity, dtype=np.float32)
+        self.dim = dim
+        self._x = np.zeros((capacity, dim), dtype=np.float32)
         self._template_ids: list[int] = []
         self._persons: list[str] = []
         self._row: dict[int, int] = {}
@@ -61,7 +66,7 @@ class FaceIndex:
 
     def add(self, template_id: int, person_id: str, vector: NDArray[np.float32]) -> None:
         """Add (or replace) one template."""
-        v = np.asarray(vector, dtype=np.float32).reshape(DIM)
+        v = unit(np.asarray(vector, dtype=np.float32).reshape(self.dim))
         with self._lock:
             row = self._row.get(template_id)
             if row is None:
@@ -74,7 +79,6 @@ class FaceIndex:
             else:
                 self._persons[row] = person_id
             self._x[row] = v
-            self._norms[row] = float(v @ v)
 
     def add_many(
         self, template_ids: list[int], person_ids: list[str], vectors: NDArray[np.float32]
@@ -86,7 +90,7 @@ class FaceIndex:
             for tid, pid, vec in zip(template_ids, person_ids, vectors, strict=True):
                 self.add(tid, pid, vec)
             return
-        v = np.asarray(vectors, dtype=np.float32).reshape(-1, DIM)
+        v = unit(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
         if not len(template_ids) == len(person_ids) == len(v):
             raise ValueError("ids, people and vectors differ in number")
         with self._lock:
@@ -94,7 +98,6 @@ class FaceIndex:
             while start + len(v) > self._x.shape[0]:
                 self._grow()
             self._x[start : start + len(v)] = v
-            self._norms[start : start + len(v)] = np.einsum("ij,ij->i", v, v)
             for k, tid in enumerate(template_ids):
                 self._row[tid] = start + k
             self._template_ids.extend(template_ids)
@@ -109,7 +112,6 @@ class FaceIndex:
             last = len(self._template_ids) - 1
             if row != last:
                 self._x[row] = self._x[last]
-                self._norms[row] = self._norms[last]
                 moved = self._template_ids[last]
                 self._template_ids[row] = moved
                 self._persons[row] = self._persons[last]
@@ -127,19 +129,18 @@ class FaceIndex:
         return sum(self.remove(t) for t in tids)
 
     def search(self, query: NDArray[np.float32], k: int = 1) -> list[Hit]:
-        """The ``k`` nearest templates, one per person, nearest first."""
-        q = np.asarray(query, dtype=np.float32).reshape(DIM)
+        """The ``k`` most similar templates, one per person, best first."""
+        q = unit(np.asarray(query, dtype=np.float32).reshape(self.dim))
         with self._lock:
             n = len(self._template_ids)
             if n == 0:
                 return []
             # einsum, not BLAS: OpenBLAS spreads a matrix-vector product over threads,
             # which on a busy 2-core machine costs 10x at the median (bench/face).
-            dots = np.einsum("ij,j->i", self._x[:n], q)
-            d2 = self._norms[:n] - 2.0 * dots + float(q @ q)
+            sims = np.einsum("ij,j->i", self._x[:n], q)
             take = min(n, max(k * 4, k))
-            idx = np.argpartition(d2, take - 1)[:take] if take < n else np.arange(n)
-            idx = idx[np.argsort(d2[idx])]
+            idx = np.argpartition(-sims, take - 1)[:take] if take < n else np.arange(n)
+            idx = idx[np.argsort(-sims[idx])]
             hits: list[Hit] = []
             seen: set[str] = set()
             for i in idx:
@@ -147,16 +148,21 @@ class FaceIndex:
                 if pid in seen:
                     continue
                 seen.add(pid)
-                dist = float(np.sqrt(max(float(d2[i]), 0.0)))
-                hits.append(Hit(self._template_ids[i], pid, dist))
+                hits.append(Hit(self._template_ids[i], pid, float(sims[i])))
                 if len(hits) == k:
                     break
             return hits
 
+    def similarity_to(self, query: NDArray[np.float32], person_id: str) -> float | None:
+        """The best similarity of ``query`` to one person's templates (None: none held)."""
+        q = unit(np.asarray(query, dtype=np.float32).reshape(self.dim))
+        with self._lock:
+            rows = [i for i, p in enumerate(self._persons) if p == person_id]
+            if not rows:
+                return None
+            return float(np.max(self._x[rows] @ q))
+
     def _grow(self) -> None:
-        cap = self._x.shape[0] * 2
-        x = np.zeros((cap, DIM), dtype=np.float32)
+        x = np.zeros((self._x.shape[0] * 2, self.dim), dtype=np.float32)
         x[: self._x.shape[0]] = self._x
-        norms = np.zeros(cap, dtype=np.float32)
-        norms[: self._norms.shape[0]] = self._norms
-        self._x, self._norms = x, norms
+        self._x = x

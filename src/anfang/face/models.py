@@ -54,6 +54,8 @@ class FaceTemplate(Base):
     person_pk: Mapped[int] = mapped_column(
         ForeignKey("face_people.id", ondelete="CASCADE"), index=True
     )
+    # The engine that made the descriptor (face/engine.py MODEL_IDS): only the running
+    # engine's templates are indexed; the others wait for re-enrolment (face/migrate.py).
     model: Mapped[str] = mapped_column(String(32), default="dlib-resnet-v1")
     descriptor_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     photo_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -110,7 +112,7 @@ class MatchOut(BaseModel):
 
     person_id: str
     name: str
-    distance: float
+    similarity: float = Field(description="cosine similarity, -1..1 (1: the same image)")
     kind: str
     watch_list: str | None = None
     watch_priority: int | None = None
@@ -121,11 +123,23 @@ class IdentifyOut(BaseModel):
 
     match: MatchOut | None
     faces: int
-    distance: float | None = None
-    runner_up: float | None = None
-    threshold: float
+    similarity: float | None = Field(default=None, description="the best, even if not accepted")
+    runner_up: float | None = Field(default=None, description="the next person's similarity")
+    threshold: float = Field(description="the similarity an entrance match needs")
     margin: float
     quality: dict[str, float] | None = None
+    liveness: float | None = Field(default=None, description="server-side live score 0..1")
+    decision_ms: float
+
+
+class VerifyOut(BaseModel):
+    """What ``/face/verify`` answers (1:1 against one person)."""
+
+    person_id: str
+    verified: bool
+    similarity: float | None
+    threshold: float
+    faces: int
     decision_ms: float
 
 

@@ -33,12 +33,25 @@ class FaceHost(Protocol):
     config: FaceConfig
     index: FaceIndex
     people: dict[str, store.PersonMeta]
+    stale: int
+
+    @property
+    def engine_model(self) -> str:
+        """The model id of the running engine."""
 
     @property
     def threshold(self) -> float:
-        """The match threshold."""
+        """The similarity an entrance match needs."""
 
-    async def analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
+    async def analyse(
+        self,
+        image: bytes,
+        *,
+        describe: int,
+        want_crop: bool = False,
+        tiles: bool | None = None,
+        liveness: bool = False,
+    ) -> Analysis:
         """Detect, check and describe the faces of one image."""
 
 
@@ -69,16 +82,24 @@ async def enroll(
     analysis = await svc.analyse(image, describe=1, want_crop=True)
     if not analysis.faces:
         raise refuse([Reason("face.none")])
-    if len(analysis.faces) > 1:
-        raise refuse([Reason("face.many", f"{len(analysis.faces)} faces")])
     face = analysis.faces[0]
+    # Faces far smaller than the largest are people in the background (the detector finds
+    # faces down to ~15 px), and a face cut by the photo's edge is a bystander half out of
+    # frame: only a second whole face of comparable size makes a photo ambiguous.
+    rivals = [
+        f for f in analysis.faces[1:]
+        if _height(f.box) >= 0.5 * _height(face.box)
+        and not _at_edge(f.box, analysis.width, analysis.height)
+    ]  # fmt: skip
+    if rivals:
+        raise refuse([Reason("face.many", f"{len(rivals) + 1} faces")])
     bad = problems(face.quality, svc.config.quality)
     if bad:
         raise refuse(bad)
     vec = face.vector
     hits = await asyncio.to_thread(svc.index.search, vec, 2)
     duplicate = next(
-        (h.person_id for h in hits if h.person_id != person_id and h.distance <= svc.threshold),
+        (h.person_id for h in hits if h.person_id != person_id and h.similarity >= svc.threshold),
         None,
     )
     box = svc.platform.secrets
@@ -104,8 +125,9 @@ async def enroll(
         for t in drop:
             s.delete(t)
         t = FaceTemplate(
-            person_pk=p.id, descriptor_sealed=sealed, photo_sealed=photo, quality=quality
-        )
+            person_pk=p.id, model=analysis.model, descriptor_sealed=sealed,
+            photo_sealed=photo, quality=quality,
+        )  # fmt: skip
         s.add(t)
         s.flush()
         detail = {
@@ -124,6 +146,14 @@ async def enroll(
     svc.index.add(tid, person_id, vec)
     svc.people[person_id] = meta
     return Enrolment(out, tid, quality, duplicate)
+
+
+def _height(box: tuple[int, int, int, int]) -> int:
+    return box[3] - box[1]
+
+
+def _at_edge(box: tuple[int, int, int, int], width: int, height: int, px: int = 3) -> bool:
+    return box[0] < px or box[1] < px or box[2] >= width - px or box[3] >= height - px
 
 
 def _resident_exists(svc: FaceHost, resident_id: int) -> bool:

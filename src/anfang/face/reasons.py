@@ -28,6 +28,11 @@ REASONS: dict[str, tuple[int, str, str]] = {
         "终端活体检测未通过",
         "the terminal's liveness check failed",
     ),
+    "liveness.server_fail": (
+        422,
+        "活体检测未通过（疑似照片或屏幕翻拍）",
+        "the liveness check failed (looks like a photo or a screen)",
+    ),
 }
 
 

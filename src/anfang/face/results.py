@@ -33,24 +33,37 @@ class Match:
     person_id: str
     name: str
     kind: str
-    distance: float
+    similarity: float
     watch_list: str | None = None
     watch_priority: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Identification:
-    """The answer to one capture: faces seen, the best match under the threshold (or
-    None), the best distance even above it, quality, and any watch-list hit."""
+    """The answer to one capture: faces seen, the accepted match (or None), the best
+    similarity even below the threshold, quality, liveness, and any watch-list hit."""
 
     faces: int
     match: Match | None
-    distance: float | None
+    similarity: float | None
     runner_up: float | None
     threshold: float
     quality: dict[str, float] | None
     watchlist: dict[str, Any] | None
     event_id: str | None
+    decision_ms: float
+    liveness: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The answer to a 1:1 check of a face against one enrolled person."""
+
+    person_id: str
+    verified: bool
+    similarity: float | None
+    threshold: float
+    faces: int
     decision_ms: float
 
 

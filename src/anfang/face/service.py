@@ -1,4 +1,4 @@
-"""The face service (the capability :data:`FACE`): enrol, identify, search, erase.
+"""The face service (the capability :data:`FACE`): enrol, identify, verify, search, erase.
 
 Image work runs in :class:`~anfang.face.engine.FaceEngine` worker processes; the 1:N
 index lives in this process's memory, loaded at start from the sealed templates and kept
@@ -21,12 +21,20 @@ from prometheus_client import Counter, Histogram
 
 import anfang.face  # noqa: F401  (declares the face event kinds)
 from anfang.core.capabilities import Key
-from anfang.face import alerts, store
+from anfang.face import alerts, modelfiles, store
 from anfang.face.config import FaceConfig
 from anfang.face.engine import Analysis, FaceEngine
 from anfang.face.index import FaceIndex, Hit, decide
+from anfang.face.migrate import Migration
 from anfang.face.reasons import FaceRefused, Reason
-from anfang.face.results import Enrolment, FaceError, Identification, Match, refuse
+from anfang.face.results import (
+    Enrolment,
+    FaceError,
+    Identification,
+    Match,
+    Verification,
+    refuse,
+)
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
@@ -38,6 +46,11 @@ IDENTIFY = Counter("anfang_face_identify_total", "Identifications", ["result"])
 MAX_FACES = 5
 # How often people removed with their resident are dropped from memory.
 RECONCILE_SECONDS = 30.0
+LIVENESS = Histogram(
+    "anfang_face_liveness_score",
+    "Server-side live scores of captures without a terminal verdict",
+    buckets=(0.1, 0.3, 0.5, 0.7, 0.9, 1.0),
+)
 DECISION_SECONDS = Histogram(
     "anfang_face_decision_seconds",
     "Image received to identification",
@@ -48,7 +61,8 @@ DECISION_SECONDS = Histogram(
 def liveness_passed(value: object, min_score: float) -> bool | None:
     """The terminal's liveness verdict: "pass"/"fail", a boolean or a 0..1 score.
 
-    None when no usable verdict was sent (anfang itself does no anti-spoofing)."""
+    None when no usable verdict was sent (then the server scores the capture itself,
+    as ``face_liveness`` says)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -70,22 +84,39 @@ class FaceService:
     def __init__(self, platform: Kernel, config: FaceConfig, engine: FaceEngine | None = None):
         self.platform = platform
         self.config = config
-        self.engine = engine or FaceEngine(config.workers, config.limits)
+        self.engine = engine or FaceEngine(config.workers, config.limits, config.engine)
         self._owns_engine = engine is None
         self._task: asyncio.Task[None] | None = None
-        self.index = FaceIndex()
+        self.index = FaceIndex(dim=self.engine.dim)
         self.people: dict[str, store.PersonMeta] = {}
+        self.stale = 0  # templates of another engine, waiting for re-enrolment
+        self.migration = Migration()
 
     @property
     def threshold(self) -> float:
-        """The match threshold (Euclidean distance)."""
+        """The similarity an entrance (1:N) match needs."""
         return self.config.threshold
 
+    @property
+    def engine_model(self) -> str:
+        """The model id of the running engine (what its templates record)."""
+        return self.engine.model_id
+
     async def start(self) -> None:
-        """Seed the watch-list alarm definition and load the index (workers start lazily)."""
+        """Check the model files, seed the watch-list alarm definition, load the index
+        (workers start lazily) and re-enrol templates of another engine in the
+        background."""
+        if self.config.engine == "mobilefacenet":
+            await asyncio.to_thread(modelfiles.checked)  # a changed file refuses the start
         await self.platform.writer.run(store.seed_watch_definition)
         await asyncio.to_thread(self._load)
         self._task = asyncio.create_task(self._reconcile_loop(), name="face-reconcile")
+        if self.stale:
+            log.warning(
+                "%d face templates were made by another engine than %s: re-enrolling them "
+                "from their stored photos", self.stale, self.engine.model_id,
+            )  # fmt: skip
+            self.migration.start(self)
 
     async def _reconcile_loop(self) -> None:
         from anfang.face import people
@@ -104,6 +135,7 @@ class FaceService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.migration.stop()
         if self._owns_engine:
             await asyncio.to_thread(self.engine.close)
 
@@ -116,9 +148,12 @@ class FaceService:
 
     def _load(self) -> None:
         with self.platform.read_session() as session:
-            metas, ids, pids, matrix, bad = store.load_all(session, self.platform.secrets)
+            metas, ids, pids, matrix, bad = store.load_all(
+                session, self.platform.secrets, self.engine.model_id, self.engine.dim
+            )
+            self.stale = store.stale_count(session, self.engine.model_id)
         self.people = {m.person_id: m for m in metas}
-        index = FaceIndex(capacity=max(1024, len(ids)))
+        index = FaceIndex(capacity=max(1024, len(ids)), dim=self.engine.dim)
         index.add_many(ids, pids, matrix)
         self.index = index
         if bad:
@@ -144,20 +179,31 @@ class FaceService:
         liveness verdict. ``door`` and ``source`` go into the events it raises.
         """
         t0 = time.perf_counter()
-        if liveness_passed(liveness, self.config.liveness_min_score) is False:
+        verdict = liveness_passed(liveness, self.config.liveness_min_score)
+        if verdict is False:
             raise refuse([Reason("liveness.fail", str(liveness))])
-        analysis = await self.analyse(image, describe=MAX_FACES if all_faces else 1)
+        server_live = verdict is None and self.config.liveness != "off"
+        analysis = await self.analyse(
+            image, describe=MAX_FACES if all_faces else 1, tiles=True if all_faces else None,
+            liveness=server_live,
+        )  # fmt: skip
         if not analysis.faces:
             IDENTIFY.labels("no_face").inc()
             return self._answer(t0, 0, None, [], None)
         face = analysis.faces[0]
+        live = face.liveness if server_live else None
+        if live is not None:
+            LIVENESS.observe(live)
+            if self.config.liveness == "enforce" and live < self.config.liveness_min_score:
+                IDENTIFY.labels("not_live").inc()
+                raise refuse([Reason("liveness.server_fail", f"{live:.2f}")])
         hits, match = await self._match(face.vector)
         IDENTIFY.labels("match" if match else "unknown").inc()
-        watched = match if match is not None and match.watch_list else None
+        watched = self._watched(match)
         for other in analysis.faces[1:]:
             if watched is None and other.descriptor is not None:
                 _, m = await self._match(other.vector)
-                watched = m if m is not None and m.watch_list else None
+                watched = self._watched(m)
         watch = None
         event_id = None
         if watched is not None:
@@ -174,18 +220,25 @@ class FaceService:
             best = hits[0] if hits else None
             event_id = await alerts.stranger(self.platform, source, door, len(analysis.faces), best)
         return self._answer(
-            t0, len(analysis.faces), match, hits, face.quality.as_dict(), watch, event_id
+            t0, len(analysis.faces), match, hits, face.quality.as_dict(), watch, event_id, live
         )
 
+    def _watched(self, match: Match | None) -> Match | None:
+        """The match when it is a watch-list hit: on a list and at the stricter similarity
+        a critical alarm needs."""
+        if match is None or not match.watch_list:
+            return None
+        return match if match.similarity >= self.config.point.watch else None
+
     async def _match(self, vector: NDArray[np.float32]) -> tuple[list[Hit], Match | None]:
-        """The two nearest people and the accepted match (threshold and margin)."""
+        """The two most similar people and the accepted match (threshold and margin)."""
         hits = await asyncio.to_thread(self.index.search, vector, 2)
         accepted = decide(hits, self.threshold, self.config.margin)
         meta = self.people.get(accepted.person_id) if accepted else None
         if accepted is None or meta is None:
             return hits, None
         match = Match(
-            meta.person_id, meta.name, meta.kind, accepted.distance,
+            meta.person_id, meta.name, meta.kind, accepted.similarity,
             meta.watch_list, meta.watch_priority,
         )  # fmt: skip
         return hits, match
@@ -199,26 +252,60 @@ class FaceService:
         quality: dict[str, float] | None,
         watch: dict[str, Any] | None = None,
         event_id: str | None = None,
+        live: float | None = None,
     ) -> Identification:
         took = time.perf_counter() - t0
         DECISION_SECONDS.observe(took)
         return Identification(
             faces,
             match,
-            hits[0].distance if hits else None,
-            hits[1].distance if len(hits) > 1 else None,
+            hits[0].similarity if hits else None,
+            hits[1].similarity if len(hits) > 1 else None,
             self.threshold,
             quality,
             watch,
             event_id,
             took * 1000,
+            live,
         )
 
-    async def analyse(self, image: bytes, *, describe: int, want_crop: bool = False) -> Analysis:
+    async def analyse(
+        self,
+        image: bytes,
+        *,
+        describe: int,
+        want_crop: bool = False,
+        tiles: bool | None = None,
+        liveness: bool = False,
+    ) -> Analysis:
+        """Run the engine on one image; refusals are counted and logged."""
         try:
-            return await self.engine.analyse(image, describe=describe, want_crop=want_crop)
+            return await self.engine.analyse(
+                image, describe=describe, want_crop=want_crop, tiles=tiles, liveness=liveness
+            )
         except FaceRefused as exc:
             raise refuse(exc.reasons) from None
+
+    # ------------------------------------------------------------------ verify 1:1
+
+    async def verify(self, image: bytes, person_id: str) -> Verification:
+        """1:1: is the largest face of ``image`` the enrolled ``person_id``? (A visitor at
+        the gate against the photo of their pass, at the engine's ``verify`` point.)"""
+        t0 = time.perf_counter()
+        if person_id not in self.people:
+            raise FaceError(404, f"no enrolled person {person_id!r}")
+        analysis = await self.analyse(image, describe=1)
+        best: float | None = None
+        if analysis.faces:
+            best = await asyncio.to_thread(
+                self.index.similarity_to, analysis.faces[0].vector, person_id
+            )
+        verified = best is not None and best >= self.config.point.verify
+        IDENTIFY.labels("verified" if verified else "not_verified").inc()
+        took = (time.perf_counter() - t0) * 1000
+        return Verification(
+            person_id, verified, best, self.config.point.verify, len(analysis.faces), took
+        )
 
     # ------------------------------------------------------------------ operator search
 
@@ -236,7 +323,12 @@ class FaceService:
                 if m is not None:
                     out.append(
                         Match(
-                            m.person_id, m.name, m.kind, h.distance, m.watch_list, m.watch_priority
+                            m.person_id,
+                            m.name,
+                            m.kind,
+                            h.similarity,
+                            m.watch_list,
+                            m.watch_priority,
                         )
                     )
         detail = {

@@ -81,14 +81,15 @@ def person_out(p: FacePerson, templates: int) -> PersonOut:
 
 
 def load_all(
-    session: Session, box: SecretBox
+    session: Session, box: SecretBox, model: str, dim: int
 ) -> tuple[list[PersonMeta], list[int], list[str], NDArray[np.float32], list[int]]:
-    """Every person, and every template that opens: (people, ids, person ids, vectors,
-    ids of templates that did not open — wrong key file or altered rows)."""
+    """Every person, and every template of ``model`` that opens: (people, ids, person ids,
+    vectors, ids of templates that did not open — wrong key file or altered rows)."""
     metas = [meta_of(p) for p in session.scalars(select(FacePerson))]
     rows = session.execute(
         select(FaceTemplate.id, FaceTemplate.descriptor_sealed, FacePerson.person_id)
         .join(FacePerson, FacePerson.id == FaceTemplate.person_pk)
+        .where(FaceTemplate.model == model)
         .order_by(FaceTemplate.id)
     )
     ids: list[int] = []
@@ -103,8 +104,14 @@ def load_all(
             continue
         ids.append(tid)
         pids.append(pid)
-    matrix = np.frombuffer(b"".join(raws), dtype=np.float32).reshape(-1, 128)
+    matrix = np.frombuffer(b"".join(raws), dtype=np.float32).reshape(-1, dim)
     return metas, ids, pids, matrix, bad
+
+
+def stale_count(session: Session, model: str) -> int:
+    """How many templates were made by another engine than ``model``."""
+    q = select(func.count()).select_from(FaceTemplate).where(FaceTemplate.model != model)
+    return int(session.scalar(q) or 0)
 
 
 def count_templates(session: Session, person_pk: int) -> int:

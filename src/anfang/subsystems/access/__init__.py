@@ -19,6 +19,7 @@ SUBSYSTEM = register(
             "anfang.subsystems.access.api_terminal",
             "anfang.subsystems.access.api_passes",
             "anfang.face.api",
+            "anfang.face.api_admin",
         ),
         components=(
             "anfang.face.service:make_face",

@@ -27,8 +27,9 @@ class FaceView:
     faces: int
     person_id: str | None
     name: str | None
-    distance: float | None
+    similarity: float | None
     watchlist: Any
+    liveness: float | None = None
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -40,15 +41,18 @@ def face_view(result: Any) -> FaceView:
     match = _get(result, "match")
     faces = _get(result, "faces")
     watch = _get(result, "watchlist") or _get(result, "watch_list") or _get(result, "watch")
+    live = _get(result, "liveness")
+    live = float(live) if isinstance(live, int | float) else None
     if match is None:
-        return FaceView(int(faces or 0), None, None, None, watch)
-    distance = _get(match, "distance")
+        return FaceView(int(faces or 0), None, None, None, watch, live)
+    similarity = _get(match, "similarity")
     return FaceView(
         int(faces or 1),
         str(_get(match, "person_id")),
         _get(match, "name"),
-        float(distance) if distance is not None else None,
+        float(similarity) if similarity is not None else None,
         watch,
+        live,
     )
 
 
@@ -88,9 +92,17 @@ async def present_face(
             source=device_code,
             door=door.code if door else None,
             record_stranger=unit_door,  # the face module keeps strangers at unit doors
+            liveness=liveness,  # the terminal's verdict; without one the server scores it
         )
         view = face_view(result)
     except ValueError as exc:  # the face module's refusal (FaceRefused) of a bad image
+        codes = {getattr(r, "code", "") for r in getattr(exc, "reasons", [])}
+        if "liveness.server_fail" in codes:  # not a bad image: a face that is not live
+            extra["liveness"] = "server_fail"
+            return await svc.present(
+                device_code, reader, "face", "", decided=rules.Decision(False, "liveness_failed"),
+                extra=extra, media=media, capture=cap,
+            )  # fmt: skip
         raise BadCapture(str(exc)) from exc
     except Exception:
         log.exception("face identify failed")
@@ -106,8 +118,12 @@ async def present_face(
             capture=cap,
         )
     extra["faces"] = view.faces
+    if view.liveness is not None:
+        extra["liveness_score"] = round(view.liveness, 3)
     if view.person_id is not None:
-        extra["face"] = {"person_id": view.person_id, "name": view.name, "distance": view.distance}
+        extra["face"] = {
+            "person_id": view.person_id, "name": view.name, "similarity": view.similarity,
+        }  # fmt: skip
     decided: rules.Decision | None = None
     if view.watchlist:
         extra["watchlist"] = view.watchlist if isinstance(view.watchlist, dict | list) else True

@@ -6,6 +6,7 @@ import { api, ApiError, session } from "./api.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
+import { faceSection } from "./face-engine.js";
 
 const REASONS = [
   "ok", "passback_soft", "remote_open", "unknown_reader", "door_disabled", "unknown_credential",
@@ -148,7 +149,8 @@ function build() {
   "flex:3;min-width:0");
   const doors = css(h("section", {},
     h("h3", {}, t("access.doors")),
-    css(h("ul", { id: "access-doors" }), "list-style:none;padding:0;margin:0")),
+    css(h("ul", { id: "access-doors" }), "list-style:none;padding:0;margin:0"),
+    faceSection()),
   "flex:2;min-width:0");
   const layout = css(h("div", { class: "access-layout" }, log, doors),
     "display:flex;gap:12px;align-items:flex-start;padding:0 8px");
