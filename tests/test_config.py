@@ -73,3 +73,12 @@ def test_trusted_proxies_and_tls_settings(tmp_path: Path) -> None:
         Settings.model_validate({"tls_certfile": cert})
     with pytest.raises(ValidationError, match="does not exist"):
         Settings.model_validate({"tls_certfile": cert, "tls_keyfile": tmp_path / "no.pem"})
+
+
+def test_a_replaced_setting_names_its_replacement(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANFANG_FACE_THRESHOLD", "0.6")  # a dlib distance, before issue 15
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert "ANFANG_FACE_THRESHOLD was replaced by ANFANG_FACE_MIN_SIMILARITY" in (
+        config.problem(info.value)
+    )

@@ -213,6 +213,13 @@ class Settings(BaseSettings):
         return self.secrets_key_file or self.data_dir / "keys" / "secrets.key"
 
 
+# Settings that were replaced: the message says by what, not the nearest spelling.
+RENAMED = {
+    "ANFANG_FACE_THRESHOLD": "ANFANG_FACE_MIN_SIMILARITY (a cosine similarity, higher is "
+    "stricter; unset uses the engine's measured value: docs/face.md)",
+}
+
+
 def unknown_variables(environ: dict[str, str] | os._Environ[str]) -> list[str]:
     """A message for each ``ANFANG_*`` variable that is no setting, naming the nearest one
     (a misspelt setting must not be silently ignored)."""
@@ -223,6 +230,9 @@ def unknown_variables(environ: dict[str, str] | os._Environ[str]) -> list[str]:
         if not upper.startswith(PREFIX) or upper in known or upper in OTHER_VARIABLES:
             continue
         if upper.startswith(OTHER_PREFIXES):
+            continue
+        if upper in RENAMED:
+            out.append(f"setting {var} was replaced by {RENAMED[upper]}")
             continue
         near = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
         hint = f"; did you mean {near[0]}?" if near else ""

@@ -46,6 +46,14 @@ def two_faces() -> bytes:
     return jpeg(canvas)
 
 
+def tiny_face() -> bytes:
+    """A face about 40 px high in a 320×240 picture: found, but too small to enrol."""
+    face = Image.open(FIXTURES / "Aaron_Peirsol_0001.jpg").resize((100, 100))
+    canvas = Image.new("RGB", (320, 240), (100, 110, 120))
+    canvas.paste(face, (110, 70))
+    return jpeg(canvas)
+
+
 def no_face() -> bytes:
     """A plain gradient: an image with no face."""
     img = Image.linear_gradient("L").resize((320, 240))

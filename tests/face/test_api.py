@@ -18,7 +18,7 @@ from anfang.face.models import FacePerson, FaceSnapshot, FaceTemplate
 from anfang.face.service import FaceService
 from anfang.store.models import Alarm, AuditEntry, EventRow
 from tests.conftest import auth, login
-from tests.face.conftest import blurred, huge_png, no_face, photo, two_faces
+from tests.face.conftest import blurred, huge_png, no_face, photo, tiny_face, two_faces
 
 PEIRSOL_1, PEIRSOL_2 = photo("Aaron_Peirsol_0001"), photo("Aaron_Peirsol_0002")
 LAMAS, ECKHART = photo("AJ_Lamas_0001"), photo("Aaron_Eckhart_0001")
@@ -99,6 +99,7 @@ async def test_enrol_then_identify_same_and_other_person(
     [
         (no_face(), 422, "face.none"),
         (two_faces(), 422, "face.many"),
+        (tiny_face(), 422, "face.too_small"),
         (blurred("Aaron_Peirsol_0001", 2.5), 422, "face.blurry"),
         (PEIRSOL_1[:3000], 422, "image.broken"),
         (b"GIF89a not really", 422, "image.not_image"),

@@ -82,3 +82,26 @@ async def test_a_dead_worker_is_replaced() -> None:
         assert len(res.faces) == 1
     finally:
         eng.close()
+
+
+async def test_bad_input_never_breaks_a_worker() -> None:
+    """Every kind of bad file is refused with its reason, and the same worker goes on."""
+    from anfang.face.reasons import FaceRefused
+    from tests.face.conftest import huge_png
+
+    eng = FaceEngine(workers=1)
+    try:
+        good = photo("AJ_Lamas_0001")
+        for bad, code in (
+            (b"", "image.empty"), (good[:2000], "image.broken"),
+            (huge_png(), "image.too_many_pixels"), (b"\x00" * 5000, "image.not_image"),
+            (good[:10] + b"\xff" * 4000, "image.not_image"),
+        ):  # fmt: skip
+            with pytest.raises(FaceRefused) as info:
+                await eng.analyse(bad)
+            assert info.value.reasons[0].code == code
+        pool = eng._pool
+        res = await eng.analyse(good)
+        assert len(res.faces) == 1 and eng._pool is pool  # no restart was needed
+    finally:
+        eng.close()

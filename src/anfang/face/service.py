@@ -29,7 +29,6 @@ from anfang.face.migrate import Migration
 from anfang.face.reasons import FaceRefused, Reason
 from anfang.face.results import (
     Enrolment,
-    FaceError,
     Identification,
     Match,
     Verification,
@@ -286,58 +285,21 @@ class FaceService:
         except FaceRefused as exc:
             raise refuse(exc.reasons) from None
 
-    # ------------------------------------------------------------------ verify 1:1
+    # ------------------------------------------------------------------ 1:1 and search
 
     async def verify(self, image: bytes, person_id: str) -> Verification:
-        """1:1: is the largest face of ``image`` the enrolled ``person_id``? (A visitor at
-        the gate against the photo of their pass, at the engine's ``verify`` point.)"""
-        t0 = time.perf_counter()
-        if person_id not in self.people:
-            raise FaceError(404, f"no enrolled person {person_id!r}")
-        analysis = await self.analyse(image, describe=1)
-        best: float | None = None
-        if analysis.faces:
-            best = await asyncio.to_thread(
-                self.index.similarity_to, analysis.faces[0].vector, person_id
-            )
-        verified = best is not None and best >= self.config.point.verify
-        IDENTIFY.labels("verified" if verified else "not_verified").inc()
-        took = (time.perf_counter() - t0) * 1000
-        return Verification(
-            person_id, verified, best, self.config.point.verify, len(analysis.faces), took
-        )
+        """1:1 (see :func:`anfang.face.lookup.verify`)."""
+        from anfang.face import lookup
 
-    # ------------------------------------------------------------------ operator search
+        return await lookup.verify(self, image, person_id)
 
     async def search(
         self, image: bytes, *, actor: str, reason: str, k: int = 5
     ) -> tuple[int, list[Match]]:
-        """An operator's search (top ``k``, no threshold), audited with its reason."""
-        if len(reason.strip()) < 4:
-            raise FaceError(422, "a search needs a reason (at least 4 characters)")
-        analysis = await self.analyse(image, describe=1)
-        out: list[Match] = []
-        if analysis.faces:
-            for h in await asyncio.to_thread(self.index.search, analysis.faces[0].vector, k):
-                m = self.people.get(h.person_id)
-                if m is not None:
-                    out.append(
-                        Match(
-                            m.person_id,
-                            m.name,
-                            m.kind,
-                            h.similarity,
-                            m.watch_list,
-                            m.watch_priority,
-                        )
-                    )
-        detail = {
-            "reason": reason,
-            "faces": len(analysis.faces),
-            "results": [m.person_id for m in out],
-        }
-        await self.platform.audit.record(actor, "face.search", "", detail)
-        return len(analysis.faces), out
+        """An operator's search (see :func:`anfang.face.lookup.search`)."""
+        from anfang.face import lookup
+
+        return await lookup.search(self, image, actor=actor, reason=reason, k=k)
 
     # ------------------------------------------------------------------ people
 
