@@ -99,6 +99,10 @@ def test_access_tab_live(console: Console, configured: dict[str, Any], tmp_path:
     page.keyboard.press("5")
     page.wait_for_selector("#panel-access:not([hidden]) #access-log")
     expect(page.locator('#access-doors li[data-door="B2-U1"]')).to_have_count(1)
+    engine = page.locator("#face-engine")  # which engine decides, at which thresholds
+    expect(engine.locator("h3")).to_have_text("人脸识别引擎")
+    expect(engine).to_contain_text("mobilefacenet")
+    expect(engine).to_contain_text("出入口 ≥ 0.48")
 
     # A door opened with no grant before it: forced, shown on the door list.
     assert _terminal(server, "status", orjson.dumps({"door": "open"}))["raised"] == (
@@ -148,5 +152,6 @@ def test_access_tab_live(console: Console, configured: dict[str, Any], tmp_path:
     page.click("#lang")
     expect(page.locator("#access-log th").first).to_have_text("Time")
     expect(door.locator("button.access-open")).to_have_text("Remote open")
+    expect(page.locator("#face-engine h3")).to_have_text("Face recognition engine")
     page.screenshot(path=str(tmp_path / "console-access.png"))
     assert not console.errors, console.errors
