@@ -6,7 +6,7 @@ import { api, ApiError, session } from "./api.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
-import { faceSection } from "./face-engine.js";
+import { faceSection, refreshFace } from "./face-engine.js";
 
 const REASONS = [
   "ok", "passback_soft", "remote_open", "unknown_reader", "door_disabled", "unknown_credential",
@@ -301,6 +301,7 @@ export function init() {
 
 export function show() {
   view.visible = true;
+  refreshFace();
   loop();
 }
 

@@ -83,6 +83,14 @@ function unusableTable(list) {
   return [h("p", {}, t("fe.unusable")), h("table", { class: "grid", id: "face-unusable" }, h("thead", {}, head), h("tbody", {}, ...rows))];
 }
 
+let current = null; // the load function of the section on screen
+
+/** Load the face-engine section again (the access tab calls it when it is shown: the
+ * section is built at start-up, before anyone has logged in). */
+export function refreshFace() {
+  current?.();
+}
+
 /** The face-engine section; it loads itself and follows a running re-enrolment. */
 export function faceSection() {
   const section = h("section", { id: "face-engine" });
@@ -132,6 +140,7 @@ export function faceSection() {
     }
   }
 
+  current = load;
   load();
   return section;
 }
