@@ -130,6 +130,8 @@ def test_access_tab_live(console: Console, configured: dict[str, Any], tmp_path:
         hit = page.locator("#access-rows tr.watch")
         expect(hit).to_have_count(1)
         assert "布控" in hit.inner_text()
+        assert "相似度 0." in hit.inner_text()  # how sure the match was, and the live score
+        assert "活体 " in hit.inner_text()
         expect(hit.locator("img")).to_have_attribute("src", re.compile("^data:image/jpeg"))
         page.wait_for_function(  # the thumbnail really loaded (fetched with the token)
             "() => document.querySelector('#access-rows tr.watch img').naturalWidth > 0"

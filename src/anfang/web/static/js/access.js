@@ -54,6 +54,8 @@ const ZH = {
   "access.cred.qr": "二维码",
   "access.stranger": "陌生人",
   "access.watch": "布控",
+  "access.similarity": "相似度 {value}",
+  "access.liveness": "活体 {value}",
   "access.state.open": "开",
   "access.state.closed": "关",
   "access.state.unknown": "未知",
@@ -90,6 +92,8 @@ const EN = {
   "access.cred.qr": "QR",
   "access.stranger": "Stranger",
   "access.watch": "Watch list",
+  "access.similarity": "similarity {value}",
+  "access.liveness": "live {value}",
   "access.state.open": "Open",
   "access.state.closed": "Closed",
   "access.state.unknown": "Unknown",
@@ -195,7 +199,23 @@ function resultCell(ev) {
       t(granted ? "access.granted" : "access.denied")),
     " ", reason,
     p.stranger ? h("span", { class: "badge st-acknowledged" }, t("access.stranger")) : null,
-    p.watchlist ? h("span", { class: "badge st-new" }, t("access.watch")) : null);
+    p.watchlist ? h("span", { class: "badge st-new" }, t("access.watch")) : null,
+    faceScores(p));
+}
+
+// How sure the face decision was: the match's similarity and the server's live score (a
+// low live score is marked: it may be a photo or a screen, worth a look at the capture).
+function faceScores(p) {
+  const parts = [];
+  if (typeof p.face?.similarity === "number") {
+    parts.push(t("access.similarity", { value: p.face.similarity.toFixed(2) }));
+  }
+  if (typeof p.liveness_score === "number") {
+    parts.push(t("access.liveness", { value: p.liveness_score.toFixed(2) }));
+  }
+  if (!parts.length) return null;
+  const low = typeof p.liveness_score === "number" && p.liveness_score < 0.5;
+  return h("div", { class: low ? "face-scores low-live" : "face-scores muted" }, parts.join(" · "));
 }
 
 function row(ev) {
