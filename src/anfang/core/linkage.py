@@ -11,7 +11,6 @@ counted, logged and kept in a short list, so it is visible rather than silently 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from anfang.core.bus import Bus, Subscription
+from anfang.core.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,8 @@ class AlarmCameraLinker:
 
     async def stop(self) -> None:
         """Stop listening."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._sub is not None:
             await self._sub.close()
             self._sub = None

@@ -10,7 +10,6 @@ the running engine ignores) and is listed for the property office to photograph 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from anfang.core.secretbox import SecretError
+from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
 from anfang.face import store
 from anfang.face.models import FacePerson, FaceTemplate
@@ -106,11 +106,8 @@ class Migration:
 
     async def stop(self) -> None:
         """Cancel a running re-enrolment (what is done stays done)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self, svc: FaceHost, actor: str) -> None:
         p = self.progress

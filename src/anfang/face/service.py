@@ -10,7 +10,6 @@ capture sealed and emits ``face.watchlist_hit``, which raises the seeded alarm.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from prometheus_client import Counter, Histogram
 
 import anfang.face  # noqa: F401  (declares the face event kinds)
 from anfang.core.capabilities import Key
+from anfang.core.tasks import stop_task
 from anfang.face import alerts, modelfiles, store
 from anfang.face.config import FaceConfig
 from anfang.face.engine import Analysis, FaceEngine
@@ -129,11 +129,8 @@ class FaceService:
 
     async def stop(self) -> None:
         """Stop the workers (of an engine this service made)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await self.migration.stop()
         if self._owns_engine:
             await asyncio.to_thread(self.engine.close)

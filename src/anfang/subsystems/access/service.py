@@ -11,7 +11,6 @@ pass a holder the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from anfang.core.capabilities import Key
 from anfang.core.events import Event
 from anfang.core.secretbox import load_or_create_key
+from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.subsystems.access import captures, passback, rules
@@ -84,11 +84,8 @@ class AccessService:
         """Stop OSDP panels, the capture retention and held-open timers."""
         if self.osdp is not None:
             await self.osdp.stop()
-        if self._retention is not None:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
-            self._retention = None
+        await stop_task(self._retention)
+        self._retention = None
         self.monitor.stop()
 
     # ------------------------------------------------------------------ credentials

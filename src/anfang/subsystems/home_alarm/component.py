@@ -11,13 +11,13 @@ definition and runs the supervision check.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 from anfang.core import defaults
 from anfang.core.capabilities import INTRUSION_HOOK, Key
 from anfang.core.events import Event
+from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
 from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
@@ -79,11 +79,8 @@ class HomeAlarmComponent:
 
     async def stop(self) -> None:
         """Stop supervising and the receivers; everything acknowledged is durable."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await self._stop_receivers()
 
     async def _start_mqtt(self) -> None:

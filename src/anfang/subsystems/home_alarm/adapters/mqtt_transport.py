@@ -10,7 +10,6 @@ off, fixed client id) the broker redelivers what was not acknowledged after a re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from prometheus_client import Counter
 from sqlalchemy import select
 
 from anfang.core.events import Event, new_id
+from anfang.core.tasks import stop_task
 from anfang.core.writer import StorageUnavailable
 from anfang.store.models import Device
 from anfang.subsystems.home_alarm.adapters.mqtt_z2m import (
@@ -74,11 +74,8 @@ class MqttZ2MAdapter:
 
     async def stop(self) -> None:
         """Stop listening; a message being handled stays unacknowledged (redelivered)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         self.connected.clear()
 
     # ------------------------------------------------------------- devices

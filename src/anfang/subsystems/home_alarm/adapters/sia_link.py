@@ -11,13 +11,13 @@ once per turn. A front process that dies is started again after a second.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import socket
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from anfang.core.tasks import stop_task
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm.adapters.sia_events import Brief, EventSpec, events_of
 from anfang.subsystems.home_alarm.adapters.sia_front import (
@@ -93,11 +93,8 @@ class FrontLink:
     async def stop(self) -> None:
         """Stop the front process (it closes its connections) and wait for it."""
         self._stopping = True
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
-            self._watch = None
+        await stop_task(self._watch)
+        self._watch = None
         if self.channel is not None:
             self.channel.send(("stop",))
         proc = self.process

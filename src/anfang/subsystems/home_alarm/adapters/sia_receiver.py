@@ -16,7 +16,6 @@ With ``front=True`` the sockets, parsing and replies run in a front process inst
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from prometheus_client import Counter
 from anfang.core.devices import DeviceTracker
 from anfang.core.events import Event
 from anfang.core.pipeline import Pipeline
+from anfang.core.tasks import stop_task
 from anfang.core.writer import StorageUnavailable, Writer
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm.adapters.sia_build import build_ack, build_duh, build_nak
@@ -151,11 +151,8 @@ class SiaReceiver:
             await self.front.stop()
         if self._server is not None:
             self._server.close()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        await stop_task(self._sweeper)
+        self._sweeper = None
         for conn in list(self._conns):
             conn.close()
         if self._udp is not None:
