@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=60.0, ge=0)
     supervision_interval_seconds: float = Field(default=5.0, gt=0)
     escalation_interval_seconds: float = Field(default=5.0, gt=0)
+    patrol_eval_interval_seconds: float = Field(
+        default=10.0, gt=0, description="how often guard-tour rounds are planned and judged"
+    )
     device_push_window_seconds: int = Field(default=60, ge=1)
     video_root: Path | None = Field(
         default=None, description="recording storage root (default: data_dir/recordings)"

@@ -30,6 +30,8 @@ PUBLIC = {
     ("POST", "/api/v1/access/terminal/face"): "terminals: HMAC-signed",
     ("POST", "/api/v1/access/terminal/status"): "terminals: HMAC-signed",
     ("POST", "/api/v1/access/terminal/poll"): "terminals: HMAC-signed",
+    ("POST", "/api/v1/parking/reads"): "LPR cameras: HMAC-signed (docs/parking.md)",
+    ("POST", "/api/v1/parking/vzenith"): "Vzenith cameras: known serial, from its set address",
     ("GET", "/healthz"): "liveness for a service manager; says ok or degraded only",
 }
 SELF_ONLY = {"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"}  # any user, own data

@@ -55,7 +55,8 @@ def test_devices_are_placed_supervised_and_unique() -> None:
         "lpr_camera",
         "camera",
         "ir_beam",
-        "patrol_point",
+        "patrol_reader",
+        "patrol_phone",
         "door_reader",
     } <= types
     units = sum(len(b.get("units", [])) for b in c.site_file["buildings"])

@@ -42,7 +42,7 @@ async def test_demo_runs_devices_over_http_and_stops_cleanly(tmp_path: Path) -> 
         if d["code"] == SILENT_DEVICE:
             d["expected_interval_s"] = 2  # so that supervision notices within the test
     ready, stop = asyncio.Event(), asyncio.Event()
-    tempo = DemoTempo(heartbeat_s=1.0, silent_after_s=0.5, rate=10.0, patrol_step_s=0.2)
+    tempo = DemoTempo(heartbeat_s=1.0, silent_after_s=0.5, rate=10.0)
     demo = asyncio.create_task(
         run_demo(settings, ready=ready, stop=stop, tempo=tempo, community=community)
     )

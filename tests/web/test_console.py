@@ -233,7 +233,7 @@ def test_device_list_and_site_map_follow_device_states(console: Console, tmp_pat
 def test_admin_manages_users_in_the_console(console: Console, tmp_path: Path) -> None:
     page = console.page
     console.login()
-    page.keyboard.press("7")
+    page.keyboard.press("9")
     page.wait_for_selector("#panel-users:not([hidden])")
     expect(page.locator('#user-table tr[data-user="admin"]')).to_be_visible()
     page.fill('.user-create input[name="username"]', "wang")
@@ -254,7 +254,7 @@ def test_admin_manages_users_in_the_console(console: Console, tmp_path: Path) ->
 def test_admin_manages_service_accounts_in_the_console(console: Console, tmp_path: Path) -> None:
     page = console.page
     console.login()
-    page.keyboard.press("7")
+    page.keyboard.press("9")
     page.wait_for_selector("#service-accounts h3")
     page.fill('.account-create input[name="name"]', "vms-sync")
     page.select_option('.account-create select[name="role"]', "auditor")

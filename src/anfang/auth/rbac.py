@@ -40,6 +40,9 @@ class Perm(StrEnum):
     VIDEO_VIEW = "video.view"  # live and recorded video (viewing recordings is audited)
     VIDEO_EXPORT = "video.export"  # export a range to a file (audited, reason required)
     METRICS_READ = "metrics.read"  # Prometheus metrics (a scraper's service account)
+    PATROL_CONFIGURE = "patrol.configure"  # checkpoints, guards, routes, schedules
+    PARKING_CONFIGURE = "parking.configure"  # lots, lanes, white and black lists
+    PHYSICAL_MANAGE = "physical.manage"  # the inventory of fences, doors, grilles, bollards
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
@@ -57,7 +60,16 @@ _DESK = {
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ}),
     Role.SUPERVISOR: frozenset(
-        _ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.ALARM_DEFS_WRITE, Perm.PEOPLE_READ}
+        _ALL_READ
+        | _DESK
+        | {
+            Perm.ALARMS_HANDLE,
+            Perm.ALARM_DEFS_WRITE,
+            Perm.PEOPLE_READ,
+            Perm.PATROL_CONFIGURE,
+            Perm.PARKING_CONFIGURE,
+            Perm.PHYSICAL_MANAGE,
+        }
     ),
     Role.ADMIN: frozenset(Perm),
     Role.INSTALLER: frozenset(
@@ -68,6 +80,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.EVENTS_SUBMIT,
             Perm.ACCESS_CONFIGURE,
             Perm.METRICS_READ,
+            Perm.PATROL_CONFIGURE,
+            Perm.PARKING_CONFIGURE,
+            Perm.PHYSICAL_MANAGE,
         }
     ),
     Role.POLICE_INSPECTOR: frozenset(

@@ -10,7 +10,7 @@ is all it takes, so no library is used.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
 
 from anfang.core.writer import WriterHook
 
@@ -64,3 +64,16 @@ class Capabilities:
 INTRUSION_HOOK: Key[WriterHook] = Key("perimeter.intrusion_hook")
 """The writer hook that decides intrusion alarms by zone state; a hook that maps events to
 zones (the home-alarm panels' zones, say) must run before it."""
+
+
+class DoorOpener(Protocol):
+    """Opens a door or barrier by its code (the access subsystem offers it; the car park
+    uses it for its barriers)."""
+
+    async def open_door(self, code: str, actor: str, reason: str) -> str:
+        """Open door ``code`` (audited with ``actor`` and ``reason``); the event id. Raises
+        ``DomainError`` (404) when there is no such door."""
+
+
+DOOR_OPENER: Key[DoorOpener] = Key("access.door_opener")
+"""Opening a door or barrier from another part (audited like an operator's remote open)."""

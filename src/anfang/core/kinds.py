@@ -40,6 +40,8 @@ class KindInfo:
     # Made by the platform itself (supervision, escalation, recognition, schedules):
     # never accepted from a device or an API client.
     derived: bool = False
+    # Devices of these other subsystems may send it too (a guard's reader reports damage).
+    also_from: frozenset[str] = frozenset()
 
 
 _REGISTRY: dict[str, KindInfo] = {}
@@ -53,12 +55,13 @@ def register(
     *,
     restore_of: str | None = None,
     derived: bool = False,
+    also_from: frozenset[str] = frozenset(),
 ) -> KindInfo:
     """Declare an event kind (idempotent for an identical declaration); ``derived``: only
-    the platform makes it."""
+    the platform makes it; ``also_from``: other subsystems whose devices may send it."""
     if not _KIND_RE.match(kind):
         raise ValueError(f"bad event kind {kind!r}: use dotted lower-case words")
-    info = KindInfo(kind, severity, zh, en, restore_of, derived)
+    info = KindInfo(kind, severity, zh, en, restore_of, derived, also_from)
     old = _REGISTRY.get(kind)
     if old is not None and old != info:
         raise ValueError(f"event kind {kind!r} declared twice differently")

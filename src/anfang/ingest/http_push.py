@@ -165,7 +165,11 @@ def check_kinds(
             why = "is made by the platform itself, never accepted from a device"
         elif narrowed is not None and p.kind not in narrowed:
             why = "is not among the kinds configured for this device (meta.kinds)"
-        elif p.kind.split(".", 1)[0] != subsystem and p.kind not in DEVICE_SELF_KINDS:
+        elif (
+            p.kind.split(".", 1)[0] != subsystem
+            and p.kind not in DEVICE_SELF_KINDS
+            and subsystem not in info.also_from
+        ):
             why = f"is not a kind of this device's subsystem {subsystem!r}"
         else:
             continue

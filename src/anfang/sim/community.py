@@ -56,6 +56,8 @@ _CAMERAS = [
     ("中心花园", 200, 185),
     ("物业中心大厅", 255, 225),
 ]
+_READERS = [("读卡器·甲", 210, 282), ("读卡器·乙", 215, 282), ("读卡器·丙", 220, 282),
+            ("手机·丁", 225, 282)]  # fmt: skip
 _CHECKPOINTS = [
     ("南门岗亭", 210, 275),
     ("9号楼南侧", 150, 240),
@@ -91,6 +93,7 @@ class DemoCommunity:
     site_file: dict[str, Any]
     residents: list[Resident] = field(default_factory=list)
     plates: list[str] = field(default_factory=list)
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)  # guard-tour tags
 
     @property
     def devices(self) -> list[dict[str, Any]]:
@@ -158,8 +161,8 @@ def plate(rng: random.Random) -> str:
     def char() -> str:
         return rng.choice(letters) if rng.random() < 0.2 else str(rng.randrange(10))
 
-    if rng.random() < 0.25:
-        return "苏E" + rng.choice("DF") + "".join(char() for _ in range(5))
+    if rng.random() < 0.25:  # new-energy: D or F, a letter or digit, then four digits
+        return "苏E" + rng.choice("DF") + char() + "".join(str(rng.randrange(10)) for _ in range(4))
     return "苏E" + rng.choice(letters) + "".join(char() for _ in range(4))
 
 
@@ -326,8 +329,13 @@ def build_demo_site(seed: int = 20240601) -> DemoCommunity:
     ]
     for i, (where, x, y) in enumerate(_CAMERAS, 1):
         devices.append(_device(f"CAM-{i:02d}", f"{where}摄像机", "camera", "video", x, y))
-    for i, (where, x, y) in enumerate(_CHECKPOINTS, 1):
-        devices.append(_device(f"PT-{i:02d}", f"巡更点·{where}", "patrol_point", "patrol", x, y))
+    # Checkpoints are tags, not devices (the guard tour's simulator sets them up); the
+    # devices are the guards' readers and a phone. PR-03 is a reader docked once a shift
+    # (it uploads its swipes in a batch), so it is expected to be silent for long.
+    for i, (who, x, y) in enumerate(_READERS, 1):
+        typ = "patrol_phone" if i == len(_READERS) else "patrol_reader"
+        extra = {"expected_interval_s": 4 * 3600} if i == 3 else {}
+        devices.append(_device(f"PR-{i:02d}", f"巡更{who}", typ, "patrol", x, y, **extra))
     site_file: dict[str, Any] = {
         "site": {
             "code": "jinxiu",
@@ -343,4 +351,8 @@ def build_demo_site(seed: int = 20240601) -> DemoCommunity:
         "devices": devices,
     }
     residents, plates = _people(rng, [b for b in buildings if b.get("units")])
-    return DemoCommunity(site_file, residents, plates)
+    checkpoints = [
+        {"code": f"CP-{i:02d}", "name": where, "tag": f"E200{i:04X}{i * 7919:06X}", "x": x, "y": y}
+        for i, (where, x, y) in enumerate(_CHECKPOINTS, 1)
+    ]
+    return DemoCommunity(site_file, residents, plates, checkpoints)

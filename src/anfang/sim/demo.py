@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import signal
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import orjson
@@ -29,7 +27,7 @@ from anfang.app.serving import uvicorn_options
 from anfang.audit.anchors import AuditChainBroken
 from anfang.config import Settings
 from anfang.ingest.sim_runner import Activity, SimRunner
-from anfang.sim.community import HEARTBEAT_S, DemoCommunity, NameMaker, build_demo_site
+from anfang.sim.community import HEARTBEAT_S, DemoCommunity, build_demo_site
 from anfang.site.importer import import_site
 from anfang.site.residents import import_residents
 from anfang.store.models import Device, Site
@@ -51,7 +49,6 @@ class DemoTempo:
     heartbeat_s: float = HEARTBEAT_S
     silent_after_s: float = 45.0
     rate: float = 1.0  # multiplies every event rate
-    patrol_step_s: float = 25.0
 
 
 class _Server(uvicorn.Server):
@@ -99,28 +96,10 @@ def plan_devices(
     community: DemoCommunity, runner: SimRunner, secrets: dict[str, str], tempo: DemoTempo
 ) -> None:
     """Add every demo device the database knows to ``runner`` with its behaviour."""
-    names = NameMaker(random.Random(7))
-    plates = community.plates or ["苏E12345"]
     k = tempo.rate
-
-    def car(rng: random.Random) -> dict[str, Any]:
-        resident = rng.random() < 0.8
-        return {
-            "plate": rng.choice(plates) if resident else _visitor(rng),
-            "resident": resident,
-            "confidence": round(rng.uniform(0.88, 0.995), 3),
-        }
-
     # Gates, turnstiles, barriers and unit doors are played by the access subsystem's
-    # simulated terminals (real face photos and cards over its terminal interface); here
-    # they only send heartbeats.
-    by_code: dict[str, list[Activity]] = {
-        "LPR-P1-IN": [
-            Activity("parking.entry", 3 * k, car),
-            Activity("parking.blacklist", 0.1 * k, car),
-        ],
-        "LPR-P1-OUT": [Activity("parking.exit", 3 * k, car)],
-    }
+    # simulated terminals (real face photos and cards over its terminal interface), the
+    # LPR cameras' reads by the car park's simulator; here they only send heartbeats.
     by_type: dict[str, list[Activity]] = {
         "camera": [Activity("video.motion", 0.3 * k)],
     }
@@ -128,9 +107,9 @@ def plan_devices(
         code = dev["code"]
         if code not in secrets:
             continue
-        acts = by_code.get(code) or by_type.get(dev["type"], [])
-        if dev["type"] == "ir_beam":
-            continue  # played by the perimeter subsystem's simulator
+        acts = by_type.get(dev["type"], [])
+        if dev["type"] == "ir_beam" or dev["subsystem"] == "patrol":
+            continue  # played by the perimeter's and the guard tour's simulators
         silent = tempo.silent_after_s if code == SILENT_DEVICE else None
         runner.add(
             code,
@@ -140,28 +119,6 @@ def plan_devices(
             silent_after_s=silent,
             backoff_max_s=5.0,
         )
-    route = [d["code"] for d in community.devices if d["type"] == "patrol_point"]
-    runner.spawn(_patrol(runner, route, names.name(), tempo.patrol_step_s), "sim-patrol")
-
-
-def _visitor(rng: random.Random) -> str:
-    province = rng.choice(["沪A", "浙E", "苏A", "皖A", "苏U"])
-    return province + "".join(rng.choice("0123456789ABCDEFGHJKLMN") for _ in range(5))
-
-
-async def _patrol(runner: SimRunner, route: list[str], guard: str, step_s: float) -> None:
-    """A guard walks the route checkpoint after checkpoint, round after round."""
-    rnd = 0
-    while True:
-        rnd += 1
-        for seq, code in enumerate(route, 1):
-            dev = runner.devices.get(code)
-            if dev is not None and not dev.silent:
-                dev.emit(
-                    "patrol.checkpoint",
-                    {"guard": guard, "route": "夜班A线", "round": rnd, "seq": seq},
-                )
-            await asyncio.sleep(step_s * runner.rng.uniform(0.7, 1.3))
 
 
 async def _report(runner: SimRunner, every_s: float = 60.0) -> None:

@@ -43,6 +43,10 @@ class DemoSite(Protocol):
     def devices(self) -> list[dict[str, Any]]:
         """The site file's devices (code, type, subsystem, zone, …)."""
 
+    @property
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """The guard tour's checkpoints (code, name, RFID tag, map x and y)."""
+
 
 @dataclass(frozen=True)
 class SimContext:

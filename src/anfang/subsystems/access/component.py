@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from anfang.core.capabilities import DOOR_OPENER
 from anfang.core.linkage import AlarmCameraLinker
 from anfang.kernel import Kernel
 from anfang.site.cameras import nearest_cameras
@@ -19,6 +20,7 @@ def make_access(platform: Kernel) -> AccessService:
     svc = AccessService(platform)
     platform.writer.hooks.append(svc.directory)
     platform.capabilities.provide(ACCESS, svc)
+    platform.capabilities.provide(DOOR_OPENER, svc)
     return svc
 
 

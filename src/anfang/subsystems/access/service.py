@@ -248,6 +248,15 @@ class AccessService:
                     log.exception("remote open of door %d through %s failed", door_id, r.protocol)
         return event_id
 
+    async def open_door(self, code: str, actor: str, reason: str) -> str:
+        """Open the door or barrier ``code`` for another part of the platform (the car park's
+        barriers): the same audited remote open; the event id."""
+        doors = self.directory.snap.config.doors.values()
+        door_id = next((d.id for d in doors if d.code == code), None)
+        if door_id is None:
+            raise AccessError(f"no door {code}", 404)
+        return await self.remote_open(door_id, actor, reason)
+
     def pending_commands(self, ctx: WriteContext, device_id: int) -> list[dict[str, Any]]:
         """Commands waiting for ``device_id``, marked delivered (inside the caller's job)."""
         if device_id not in self._pending_devices:

@@ -2,7 +2,7 @@
 // and an audited remote open with a required reason. While the tab is shown it tails
 // /access/log and /access/doors every two seconds (the stream carries no access rows yet).
 
-import { api, ApiError, session } from "./api.js";
+import { api, ApiError, imageDataUrl } from "./api.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
@@ -162,29 +162,12 @@ function build() {
 }
 
 async function thumb(name, img) {
-  if (view.thumbs.has(name)) {
-    img.src = view.thumbs.get(name);
-    return;
-  }
-  const sess = session();
-  try {
-    const r = await fetch(`/api/v1/access/captures/${name}`, {
-      headers: { Authorization: `Bearer ${sess?.access_token ?? ""}` },
-    });
-    if (!r.ok) return;
-    const blob = await r.blob();
-    // A data: URL: the Content-Security-Policy allows images from 'self' and data: only.
-    const url = await new Promise((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result);
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
+  if (!view.thumbs.has(name)) {
+    const url = await imageDataUrl(`/access/captures/${name}`);
+    if (!url) return; // a missing thumbnail leaves the cell empty
     view.thumbs.set(name, url);
-    img.src = url;
-  } catch {
-    // A missing thumbnail leaves the cell empty.
   }
+  img.src = view.thumbs.get(name);
 }
 
 function resultCell(ev) {

@@ -88,3 +88,40 @@ export async function login(username, password) {
   saveSession({ access_token: data.access_token, expires_at: data.expires_at, user: data.user });
   return data;
 }
+
+async function fetchBlob(path) {
+  // Paths the API hands out are absolute (/api/v1/…); others are relative to it.
+  const response = await fetch(path.startsWith(`${BASE}/`) ? path : BASE + path, {
+    headers: { Authorization: `Bearer ${session()?.access_token ?? ""}` },
+  });
+  if (!response.ok) throw new ApiError(response.status, `HTTP ${response.status}`);
+  return response.blob();
+}
+
+/** An image the API serves (with the token) as a data: URL, which the page's
+ *  Content-Security-Policy allows (images from 'self' and data: only); null when missing. */
+export async function imageDataUrl(path) {
+  try {
+    const blob = await fetchBlob(path);
+    return await new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Download a file the API serves (with the token) under ``filename``. */
+export async function downloadFile(path, filename) {
+  const url = URL.createObjectURL(await fetchBlob(path));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

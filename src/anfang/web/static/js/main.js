@@ -16,12 +16,19 @@ import { Stream } from "./stream.js";
 import * as videoTab from "./video.js";
 import * as accessTab from "./access.js";
 import * as intercomTab from "./intercom.js";
+import * as parkingTab from "./parking.js";
+import * as patrolTab from "./patrol.js";
 import * as usersTab from "./users.js";
 import { toast } from "./toast.js";
 
-const TABS = ["events", "devices", "map", "video", "access", "intercom", "users"];
+const TABS = [
+  "events", "devices", "map", "video", "access", "intercom", "patrol", "parking", "users",
+];
 // Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
-const TAB_MODULES = { video: videoTab, access: accessTab, intercom: intercomTab, users: usersTab };
+const TAB_MODULES = {
+  video: videoTab, access: accessTab, intercom: intercomTab, patrol: patrolTab,
+  parking: parkingTab, users: usersTab,
+};
 let running = false;
 let expiryTimer = null;
 let wsState = { st: "connecting", seconds: 0 };

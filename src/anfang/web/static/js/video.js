@@ -1,7 +1,7 @@
 // The video tab: a 1/4/9/16 live wall, playback of a recorded range with seek and speed,
 // export with a reason, and an alarm's camera popping up over any tab.
 
-import { api, session } from "./api.js";
+import { api, downloadFile, imageDataUrl } from "./api.js";
 import { $, fill, formatTime, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { on, state } from "./state.js";
@@ -314,19 +314,11 @@ async function submitExport(ev) {
 }
 
 async function download(job) {
-  const r = await fetch(`/api/v1/video/exports/${job.id}/download`, {
-    headers: { Authorization: `Bearer ${session()?.access_token ?? ""}` },
-  });
-  if (!r.ok) {
-    toast(`HTTP ${r.status}`, "error");
-    return;
+  try {
+    await downloadFile(`/video/exports/${job.id}/download`, `${job.camera}-${job.start}.mp4`);
+  } catch (err) {
+    toast(err.message, "error");
   }
-  const url = URL.createObjectURL(await r.blob());
-  const a = h("a", { href: url, download: `${job.camera}-${job.start}.mp4` });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 // ------------------------------------------------------------------ alarm pop-up
@@ -379,14 +371,8 @@ function showPopup(alarm, code, media) {
 }
 
 async function loadImage(img, url) {
-  const r = await fetch(url, { headers: { Authorization: `Bearer ${session()?.access_token ?? ""}` } });
-  if (!r.ok) return;
-  // A data: URL: the console's Content-Security-Policy allows images from 'self' and data:.
-  const reader = new FileReader();
-  reader.onload = () => {
-    img.src = reader.result;
-  };
-  reader.readAsDataURL(await r.blob());
+  const data = await imageDataUrl(url);
+  if (data) img.src = data;
 }
 
 function closePopup() {
