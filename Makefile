@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face clean
+.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face bench-patrol bench-parking clean
 
 run: setup demo-debs  ## start the demo community; console at http://127.0.0.1:8080
 	$(BIN)/anfang demo
@@ -54,6 +54,12 @@ bench-recording: setup debs
 bench-face: setup
 	$(BIN)/python -m pip install -q --no-deps face_recognition
 	$(BIN)/python -m bench.face
+
+bench-patrol: setup
+	$(BIN)/python -m bench.patrol
+
+bench-parking: setup
+	$(BIN)/python -m bench.parking
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

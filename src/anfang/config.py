@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=60.0, ge=0)
     supervision_interval_seconds: float = Field(default=5.0, gt=0)
     escalation_interval_seconds: float = Field(default=5.0, gt=0)
+    parking_lpr_workers: int = Field(
+        default=1, ge=0, le=16, description="plate recognition worker processes (0: off)"
+    )
     patrol_eval_interval_seconds: float = Field(
         default=10.0, gt=0, description="how often guard-tour rounds are planned and judged"
     )

@@ -36,7 +36,7 @@ class Park:
 
     async def read(
         self,
-        plate: str,
+        plate: str | None,
         *,
         lane: str = "CAM-IN",
         image: bytes | None = None,

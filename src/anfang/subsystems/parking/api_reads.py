@@ -95,7 +95,8 @@ async def post_vzenith(request: Request) -> Response:
     code, address, _ = camera
     if not address or address.split(":")[0] != peer:
         return _refused(401, "wrong_address", "the camera posted from another address than set")
-    fields: dict[str, Any] = {"plate": read.plate, "colour": read.colour}
+    plate = None if read.plate.strip() in intake.NO_PLATE else read.plate  # read it from image
+    fields: dict[str, Any] = {"plate": plate, "colour": read.colour}
     fields["confidence"] = read.confidence
     at = read.occurred_at or datetime.now(UTC)
     read_id = f"vz-{read.plate_id}" if read.plate_id is not None else f"vz-{at.timestamp()}"

@@ -1,6 +1,7 @@
 """The car-park component: the plate-read writer hook, barrier opening for granted reads
-(through access control's :data:`DOOR_OPENER`, after the read is durable), and the linkage
-of black-list alarms to the cameras nearest the lane (snapshot and clip)."""
+(through access control's :data:`DOOR_OPENER`, after the read is durable), the linkage of
+black-list alarms to the cameras nearest the lane (snapshot and clip), and the plate
+recogniser's worker processes (:data:`LPR`, unless ``ANFANG_PARKING_LPR_WORKERS=0``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from anfang.core.linkage import AlarmCameraLinker
 from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
 from anfang.subsystems.parking.reads import ReadHook
+from anfang.subsystems.parking.recognize import LPR, RecognizerPool
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
@@ -39,6 +41,10 @@ class ParkingComponent:
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._opening: set[asyncio.Task[None]] = set()
+        workers = platform.settings.parking_lpr_workers
+        self.lpr = RecognizerPool(workers) if workers else None
+        if self.lpr is not None:
+            platform.capabilities.provide(LPR, self.lpr)
 
     async def start(self) -> None:
         """Load lanes and lists; listen for black-list alarms."""
@@ -52,6 +58,8 @@ class ParkingComponent:
         if self._opening:
             await asyncio.wait(self._opening, timeout=5)
         self._loop = None
+        if self.lpr is not None:
+            await self.lpr.close()
 
     def _schedule_open(self, barrier: str, plate: str, why: str) -> None:
         # Called on the writer thread after commit: hand over to the event loop.

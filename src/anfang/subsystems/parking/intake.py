@@ -1,4 +1,5 @@
-"""Plate reads from cameras, whatever their format: the image kept (sealed), the read stored
+"""Plate reads from cameras, whatever their format: a plate the camera did not read taken
+from its picture (:mod:`.recognize`, in a worker process), the image kept (sealed), the read stored
 as a ``parking.plate`` event (the writer hook decides it in the same transaction), and the
 decision handed back for the camera to act on. A read sent again (same camera, same id) is
 stored once and answered with the first decision."""
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from anfang.core.events import Event
 from anfang.store.models import Device, EventRow
 from anfang.subsystems.parking import captures
+from anfang.subsystems.parking.recognize import LPR, MODEL_ID, RecognitionError
 from anfang.subsystems.parking.schemas import ReadAnswer
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ async def take(
 ) -> ReadAnswer:
     """Store one read (``fields``: plate, colour, confidence as sent) and decide it."""
     payload = {k: v for k, v in fields.items() if v is not None}
+    if image and not str(payload.get("plate") or "").strip():
+        await _recognise(platform, image, payload)
     if image:
         try:
             payload["capture"] = await asyncio.to_thread(
@@ -58,6 +62,24 @@ async def take(
         reason=str(payload.get("reason", "")),
         extra={k: payload[k] for k in ("class", "lot", "direction", "session_id") if k in payload},
     )
+
+
+NO_PLATE = frozenset({"", "无", "无牌车", "_无_", "无车牌"})  # what cameras write for "unread"
+
+
+async def _recognise(platform: Kernel, image: bytes, payload: dict[str, Any]) -> None:
+    """Read the plate from the picture (in a worker process) into ``payload``."""
+    pool = platform.capabilities.get(LPR)
+    if pool is None:
+        payload["recognition"] = "recognition is switched off (ANFANG_PARKING_LPR_WORKERS=0)"
+        return
+    try:
+        reading = await pool.read(image)
+    except RecognitionError as exc:
+        payload["recognition"] = f"{exc.reason}: {exc}"[:200]
+        return
+    payload |= {"plate": reading.text, "confidence": reading.confidence}
+    payload["recognized_by"] = MODEL_ID
 
 
 def _stored_payload(platform: Kernel, event_id: str) -> dict[str, Any]:

@@ -44,6 +44,17 @@ class _Lane:
 OpenFn = Callable[[str, str, str], None]  # barrier code, plate, why: called after commit
 
 
+@dataclass(slots=True)
+class _Opened:
+    """A read let through, waiting for the batch's flush to learn its stay's id."""
+
+    ev: Event
+    lane: _Lane
+    plate: str
+    decision: Decision
+    stay: ParkingSession
+
+
 class ReadHook:
     """Decides plate reads; keeps lanes, lists and invitations cached."""
 
@@ -81,12 +92,23 @@ class ReadHook:
         """Nothing after insertion: everything happened in :meth:`prepare`."""
 
     def prepare(self, ctx: WriteContext, events: list[Event]) -> list[Event]:
-        """Decide each plate read; the derived events to store with it."""
+        """Decide each plate read; the derived events to store with it.
+
+        The whole batch is decided without flushing and flushed once (a flush per read, to
+        learn each stay's id, made the writer the bottleneck: bench/parking); stays opened
+        or closed earlier in the same batch are seen through ``batch``."""
         out: list[Event] = []
         counts: dict[str, int] = {}
-        for ev in [e for e in events if e.kind == "parking.plate"]:
-            verdict = self._read(ctx, ev, out)
-            counts[verdict] = counts.get(verdict, 0) + 1
+        opened: list[_Opened] = []
+        batch: dict[tuple[int, str], ParkingSession] = {}
+        with ctx.session.no_autoflush:
+            for ev in [e for e in events if e.kind == "parking.plate"]:
+                verdict = self._read(ctx, ev, out, opened, batch)
+                counts[verdict] = counts.get(verdict, 0) + 1
+        if opened:
+            ctx.session.flush()
+        for o in opened:
+            self._follow(ctx, o, out)
         if counts:
 
             def count() -> None:
@@ -96,7 +118,14 @@ class ReadHook:
             ctx.after_commit(count)
         return out
 
-    def _read(self, ctx: WriteContext, ev: Event, out: list[Event]) -> str:
+    def _read(
+        self,
+        ctx: WriteContext,
+        ev: Event,
+        out: list[Event],
+        opened: list[_Opened],
+        batch: dict[tuple[int, str], ParkingSession],
+    ) -> str:
         p = ev.payload
         try:
             plate = parse(p.get("plate"), p.get("colour"), p.get("confidence"))
@@ -107,11 +136,8 @@ class ReadHook:
         p |= {"plate_raw": p.get("plate"), "plate": plate.text, "plate_kind": plate.kind}
         p |= {"colour": plate.colour, "confidence": plate.confidence}
         if lane is None:
-            p |= {
-                "verdict": "no_lane",
-                "reason": "this camera is not set up as a lane",
-                "open": False,
-            }
+            why = "this camera is not set up as a lane"
+            p |= {"verdict": "no_lane", "reason": why, "open": False}
             return "no_lane"
         invited = any(a <= ev.occurred_at <= b for a, b in self.invites.get(plate.text, ()))
         decision = decide(lane.rule, self.listed.get(plate.text), invited, ev.occurred_at)
@@ -120,49 +146,70 @@ class ReadHook:
         if decision.vehicle_class == "black":
             listed = self.listed[plate.text]
             out.append(self._derived("parking.blacklist", ev, {**_brief(p), "why": listed.reason}))
-        if not decision.open:  # the vehicle stays outside: a read, not an entry
-            return "ok"
-        session = self._session(ctx.session, lane, plate.text, ev, decision)
-        p["session_id"] = session.id
-        kind = "parking.entry" if lane.rule.direction == "in" else "parking.exit"
-        out.append(self._derived(kind, ev, {**_brief(p), "session_id": session.id}))
-        if session.state == "unmatched":
-            brief = {**_brief(p), "near": session.near}
-            out.append(self._derived("parking.unmatched_exit", ev, brief))
-        if lane.barrier and self.on_open is not None:
-            why = f"{plate.text} {decision.reason} {ev.id}"  # the read, for the audit trail
-            opener, barrier = self.on_open, lane.barrier
-            ctx.after_commit(lambda: opener(barrier, plate.text, why))
+        if decision.open:  # a vehicle kept outside makes a read, not an entry
+            stay = self._session(ctx.session, lane, plate.text, ev, decision, batch)
+            opened.append(_Opened(ev, lane, plate.text, decision, stay))
         return "ok"
 
+    def _follow(self, ctx: WriteContext, o: _Opened, out: list[Event]) -> None:
+        """After the flush: the stay's id in the read, the entry or exit event, the barrier."""
+        p, ev = o.ev.payload, o.ev
+        p["session_id"] = o.stay.id
+        kind = "parking.entry" if o.lane.rule.direction == "in" else "parking.exit"
+        out.append(self._derived(kind, ev, {**_brief(p), "session_id": o.stay.id}))
+        if o.stay.state == "unmatched":
+            out.append(
+                self._derived("parking.unmatched_exit", ev, {**_brief(p), "near": o.stay.near})
+            )
+        if o.lane.barrier and self.on_open is not None:
+            why = f"{o.plate} {o.decision.reason} {ev.id}"  # the read, for the audit trail
+            opener, barrier, plate = self.on_open, o.lane.barrier, o.plate
+            ctx.after_commit(lambda: opener(barrier, plate, why))
+
     def _session(
-        self, s: Session, lane: _Lane, plate: str, ev: Event, d: Decision
+        self,
+        s: Session,
+        lane: _Lane,
+        plate: str,
+        ev: Event,
+        d: Decision,
+        batch: dict[tuple[int, str], ParkingSession],
     ) -> ParkingSession:
+        key = (lane.lot_id, plate)
         inside = select(ParkingSession).where(
             ParkingSession.lot_id == lane.lot_id, ParkingSession.state == "inside"
         )
+        stay = batch.get(key)
+        if stay is None:
+            found = s.scalars(inside.where(ParkingSession.plate == plate)).all()
+            stay = next((r for r in found if r.state == "inside"), None)  # not closed above
+        elif stay.state != "inside":
+            stay = None
         if lane.rule.direction == "in":
-            again = s.scalars(inside.where(ParkingSession.plate == plate)).first()
-            if again is not None:  # read twice, or its exit was never read: one stay
-                return again
+            if stay is not None:  # read twice, or its exit was never read: one stay
+                return stay
             row = ParkingSession(
                 lot_id=lane.lot_id, plate=plate, vehicle_class=d.vehicle_class, state="inside",
                 entry_event=ev.id, entered_at=ev.occurred_at, near=[],
             )  # fmt: skip
         else:
-            stay = s.scalars(inside.where(ParkingSession.plate == plate)).first()
             if stay is not None:
                 stay.state, stay.match = "left", "exact"
                 stay.exit_event, stay.exited_at, stay.exit_plate = ev.id, ev.occurred_at, plate
+                batch[key] = stay
                 return stay
-            candidates = [r.plate for r in s.scalars(inside)]
+            candidates = {r.plate for r in s.scalars(inside) if r.state == "inside"}
+            candidates |= {
+                p for (lot, p), r in batch.items() if lot == lane.lot_id and r.state == "inside"
+            }
             row = ParkingSession(
                 lot_id=lane.lot_id, plate=plate, vehicle_class=d.vehicle_class,
                 state="unmatched", exit_event=ev.id, exited_at=ev.occurred_at, exit_plate=plate,
-                near=near(plate, candidates)[:5],
+                near=near(plate, sorted(candidates))[:5],
             )  # fmt: skip
         s.add(row)
-        s.flush()
+        if row.state == "inside":
+            batch[key] = row
         return row
 
     @staticmethod

@@ -173,11 +173,19 @@ class PlateRead(_In):
     """The vendor-neutral read an LPR camera sends (signed like ``/ingest/events``)."""
 
     id: str = Field(min_length=1, max_length=64, description="the camera's own id of the read")
-    plate: str = Field(min_length=1, max_length=32)
+    plate: str | None = Field(
+        default=None, max_length=32, description="leave out to have the plate read from image"
+    )
     colour: str | None = Field(default=None, max_length=16)
     confidence: float | None = Field(default=None, ge=0, le=100)
     occurred_at: AwareDatetime
     image: str | None = Field(default=None, description="the plate crop or scene, base64 JPEG")
+
+    @model_validator(mode="after")
+    def _something(self) -> PlateRead:
+        if not (self.plate or "").strip() and not self.image:
+            raise ValueError("give the plate, or an image of it to read")
+        return self
 
 
 class ReadAnswer(BaseModel):

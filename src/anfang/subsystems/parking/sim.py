@@ -2,7 +2,8 @@
 cameras, each sending signed plate reads with real plate crops (``demo_plates/``) to
 ``POST /api/v1/parking/reads`` like a real camera, and acting on the answer.
 
-Residents' cars (white list) come and go; invited visitors and unknown cars now and then; a
+One read in five carries only the crop, which the platform reads itself. Residents' cars
+(white list) come and go; invited visitors and unknown cars now and then; a
 black-listed car about every ten minutes; one exit in twenty is misread by one character
 (the console offers the operator the vehicle it probably was). The lot, the lanes, the lists
 and the invitations are set up first, as an installer would, when there are none.
@@ -37,6 +38,7 @@ IN, OUT = "LPR-P1-IN", "LPR-P1-OUT"
 ARRIVALS_PER_MIN = 3.0
 BLACK_EVERY_S = 600.0
 MISREAD = 0.05
+PICTURE_ONLY = 0.2
 
 
 def demo_plates() -> dict[str, bytes]:
@@ -124,8 +126,10 @@ class DemoLanes:
     async def read(self, lane: str, plate: str, crop: str) -> dict[str, object] | None:
         """Send one read as the camera at ``lane`` (the crop of ``crop``); the answer."""
         assert self.client is not None
+        # One camera in five sends only the crop: the platform reads the plate itself.
+        shown = None if self.rng.random() < PICTURE_ONLY else plate
         body = orjson.dumps({
-            "id": f"{lane}-{int(time.time())}-{next(self.seq)}", "plate": plate,
+            "id": f"{lane}-{int(time.time())}-{next(self.seq)}", "plate": shown,
             "confidence": round(self.rng.uniform(0.9, 0.995), 3),
             "occurred_at": datetime.now(UTC).isoformat(),
             "image": base64.b64encode(self.crops[crop]).decode(),

@@ -1,8 +1,9 @@
 """Rounds planned and judged: the schedules' rounds made for the days around now, every
 open round evaluated (:mod:`.rounds`) against the counted check-ins, and its changes
 written in one writer job with the events they call for: ``patrol.not_started``,
-``patrol.missed`` (per point), ``patrol.late`` and ``patrol.abandoned``, each once per
-round (its idempotency key says so even if two evaluations race)."""
+``patrol.missed`` (per point), ``patrol.late`` (at the first late point) and
+``patrol.abandoned``, each once per round (its idempotency key says so even if two
+evaluations race)."""
 
 from __future__ import annotations
 
@@ -213,8 +214,9 @@ def alerts_of(state: RoundState) -> tuple[str, ...]:
     for i, p in enumerate(state.points):
         if p.status == "missed":
             keys.append(f"patrol.missed:{i}")
-        elif p.status == "late":
-            keys.append(f"patrol.late:{i}")
+    late = next((i for i, p in enumerate(state.points) if p.status == "late"), None)
+    if late is not None:  # once per round, at its first late point: lateness is no alarm
+        keys.append(f"patrol.late:{late}")
     return tuple(keys)
 
 
@@ -230,9 +232,17 @@ def _point_json(p: PointState) -> dict[str, Any]:
 
 def apply(ctx: WriteContext, changes: list[Change], names: dict[int, str]) -> int:
     """Write the changes; emit each round's new events once; how many events."""
+    ids = [ch.round_id for ch in changes]
+    rows: dict[int, PatrolRound] = {}
+    # One query per 500 rounds, and no flush between them (a get per round flushed the one
+    # before it: 1.2 s for a day of 1,200 rounds, bench/patrol).
+    with ctx.session.no_autoflush:
+        for k in range(0, len(ids), 500):
+            chunk = select(PatrolRound).where(PatrolRound.id.in_(ids[k : k + 500]))
+            rows.update((r.id, r) for r in ctx.session.scalars(chunk))
     emitted = 0
     for ch in changes:
-        row = ctx.session.get(PatrolRound, ch.round_id)
+        row = rows.get(ch.round_id)
         if row is None:  # re-planned meanwhile
             continue
         st = ch.state
