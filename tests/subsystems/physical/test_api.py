@@ -135,3 +135,44 @@ async def test_a_detector_tamper_opens_one_record(
     open_ = (await c.get("/api/v1/physical/repairs", params={"state": "open"}, headers=h)).json()
     assert [x["source"] for x in open_] == ["tamper"]
     assert "BEAM-1" in open_[0]["description"]
+
+
+async def test_a_guard_inspects_at_the_checkpoint_with_a_reader(
+    platform: Platform, app_client: httpx.AsyncClient, admin_token: str
+) -> None:
+    c, h = app_client, auth(admin_token)
+    await add_device(platform, "PR-2", SECRET, subsystem="patrol")
+    door = {
+        "code": "D-1",
+        "name": "1号楼1单元门",
+        "kind": "entrance_door",
+        "locking": "multi_point",
+    }
+    assert (await c.post("/api/v1/physical/items", json=door, headers=h)).status_code == 201
+    ok = [{"check": "门体完好", "ok": True}, {"check": "闭门器正常", "ok": True}]
+    bad = [
+        {"check": "门体完好", "ok": True},
+        {"check": "多点锁闭有效", "ok": False, "note": "锁舌卡滞"},
+    ]
+    for payload in (
+        {"item": "D-1", "results": ok, "guard": "G01"},
+        {"item": "D-1", "results": bad, "guard": "G01"},
+        {"item": "D-9", "results": ok},
+        {"item": "D-1", "results": "all fine"},
+    ):
+        r = await push(c, "PR-2", "physical.inspection", payload)
+        assert r.status_code == 200, r.text
+    done = (await c.get("/api/v1/physical/inspections", headers=h)).json()
+    assert sorted(i["passed"] for i in done) == [False, True]
+    assert all(i["inspector"] == "device:PR-2/G01" for i in done)
+    (repair,) = (
+        await c.get("/api/v1/physical/repairs", params={"state": "open"}, headers=h)
+    ).json()
+    assert "多点锁闭有效：锁舌卡滞" in repair["description"]
+    with platform.read_session() as s:
+        refused = [
+            e.payload["refused"]
+            for e in s.scalars(select(EventRow).where(EventRow.kind == "physical.inspection"))
+            if "refused" in e.payload
+        ]
+    assert sorted(refused) == ["results: a list of {check, ok}", "unknown item"]

@@ -20,11 +20,18 @@ SUBSYSTEM = register(
     ],
     derived=frozenset({"physical.repair_overdue"}),
 )
-# A guard's reader or phone (patrol devices) reports damage too.
+# A guard's reader or phone (patrol devices) reports damage and inspections too.
 kinds.register(
     "physical.damage",
     S.MEDIUM,
     "实体防护损坏",
     "Physical barrier damaged",
+    also_from=frozenset({"patrol"}),
+)
+kinds.register(
+    "physical.inspection",
+    S.INFO,
+    "实体防护巡查",
+    "Physical barrier inspected",
     also_from=frozenset({"patrol"}),
 )
