@@ -112,3 +112,26 @@ def test_patrol_tab_live(console: Console) -> None:
     expect(page.locator("#patrol-chart-guard svg")).to_have_count(1)
     expect(page.locator("#patrol-totals")).to_contain_text("当日 1 轮")
     expect(page.locator("#physical-summary")).to_contain_text("设施 0 项")
+
+    # Physical protection below: an item short of the rules, a repair closed with evidence.
+    with server.client(server.admin_token()) as c:
+        item = c.post(
+            "/api/v1/physical/items",
+            json={"code": "F-1", "name": "北围栏", "kind": "fence", "height_m": 1.5},
+        ).json()
+        due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        r = c.post(
+            "/api/v1/physical/repairs",
+            json={"item_id": item["id"], "deadline": due, "description": "网片破洞"},
+        )
+        assert r.status_code == 201, r.text
+    expect(page.locator('#physical-short li[data-item="F-1"]')).to_contain_text(
+        "1.5 m high", timeout=15_000
+    )
+    page.locator("#physical-repairs li[data-repair] button").click()
+    page.wait_for_selector("#physical-close-dialog[open]")
+    page.keyboard.press("Enter")  # no evidence: refused by the form
+    assert page.locator("#physical-close-dialog[open]").count() == 1
+    page.keyboard.type("已更换网片")
+    page.keyboard.press("Enter")
+    expect(page.locator("#physical-repairs")).to_contain_text("没有待修项目")

@@ -7,6 +7,7 @@ import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
 import { faceSection, refreshFace } from "./face-engine.js";
+import { askReason } from "./reason-dialog.js";
 
 const REASONS = [
   "ok", "passback_soft", "remote_open", "unknown_reader", "door_disabled", "unknown_credential",
@@ -127,23 +128,9 @@ const view = {
   timer: null,
   visible: false,
   thumbs: new Map(), // capture name -> data: URL
-  openDoor: null,
 };
 
 function build() {
-  const dialog = h(
-    "dialog", { id: "access-open-dialog", "aria-labelledby": "access-open-title" },
-    h("form", { method: "dialog", id: "access-open-form", onsubmit: onOpenSubmit },
-      h("h3", { id: "access-open-title" }),
-      h("label", {}, h("span", {}, t("access.open.reason")),
-        h("input", { id: "access-open-reason", required: true, minlength: 2, maxlength: 500,
-          autocomplete: "off" })),
-      h("div", { class: "row" },
-        h("button", { type: "submit", class: "primary", id: "access-open-confirm" },
-          t("dialog.confirm")),
-        h("button", { type: "button", id: "access-open-cancel",
-          onclick: () => $("#access-open-dialog").close() }, t("dialog.cancel")))),
-  );
   const head = h("thead", {}, h("tr", {},
     ...["time", "door", "who", "cred", "photo", "result"].map((c) =>
       h("th", { scope: "col" }, t(`access.col.${c}`)))));
@@ -158,7 +145,7 @@ function build() {
   "flex:2;min-width:0");
   const layout = css(h("div", { class: "access-layout" }, log, doors),
     "display:flex;gap:12px;align-items:flex-start;padding:0 8px");
-  fill(view.root, layout, dialog);
+  fill(view.root, layout);
 }
 
 async function thumb(name, img) {
@@ -247,22 +234,12 @@ function renderDoors() {
   }));
 }
 
-function askOpen(door) {
-  view.openDoor = door;
-  fill($("#access-open-title"), t("access.open.title", { door: door.name }));
-  $("#access-open-reason").value = "";
-  $("#access-open-dialog").showModal();
-  $("#access-open-reason").focus();
-}
-
-async function onOpenSubmit(ev) {
-  ev.preventDefault();
-  const input = $("#access-open-reason");
-  if (!input.reportValidity()) return;
-  const door = view.openDoor;
-  $("#access-open-dialog").close();
+async function askOpen(door) {
+  const reason = await askReason({ id: "access-open-dialog", label: t("access.open.reason"),
+    title: t("access.open.title", { door: door.name }) });
+  if (!reason) return;
   try {
-    await api(`/access/doors/${door.id}/open`, { method: "POST", body: { reason: input.value } });
+    await api(`/access/doors/${door.id}/open`, { method: "POST", body: { reason } });
     toast(t("access.open.done", { door: door.name }));
     await poll();
   } catch (err) {
@@ -270,6 +247,7 @@ async function onOpenSubmit(ev) {
     toast(text, "error");
   }
 }
+
 
 async function poll() {
   try {

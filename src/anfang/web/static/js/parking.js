@@ -6,6 +6,7 @@
 import { api, ApiError, downloadFile, imageDataUrl } from "./api.js";
 import { $, fill, formatShort, h, s } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
+import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
 
 const CLASSES = ["resident", "visitor", "unknown", "black"];
@@ -101,19 +102,9 @@ addStrings(ZH, EN);
 
 const POLL_MS = 3000;
 const view = { root: null, lots: [], reads: [], lanes: [], report: null, timer: null,
-  visible: false, thumbs: new Map(), lane: null, ticks: 0, insideIds: new Map() };
+  visible: false, thumbs: new Map(), ticks: 0, insideIds: new Map() };
 
 function build() {
-  const dialog = h("dialog", { id: "parking-open-dialog" },
-    h("form", { method: "dialog", onsubmit: onOpenSubmit },
-      h("h3", { id: "parking-open-title" }),
-      h("label", {}, h("span", {}, t("parking.manual.reason")),
-        h("input", { id: "parking-open-reason", required: true, minlength: 2, maxlength: 200,
-          autocomplete: "off" })),
-      h("div", { class: "row" },
-        h("button", { type: "submit", class: "primary" }, t("dialog.confirm")),
-        h("button", { type: "button", onclick: () => $("#parking-open-dialog").close() },
-          t("dialog.cancel")))));
   const head = h("thead", {}, h("tr", {},
     ...["time", "lane", "plate", "capture", "class", "decision"].map((c) =>
       h("th", { scope: "col" }, t(`parking.col.${c}`)))));
@@ -127,7 +118,7 @@ function build() {
     h("h3", {}, t("parking.chart")), h("div", { id: "parking-chart" }),
     h("h3", {}, t("parking.unmatched")), h("ul", { id: "parking-unmatched", class: "plain" }),
     h("h3", {}, t("parking.lanes")), h("ul", { id: "parking-lanes", class: "plain" }));
-  fill(view.root, bar, h("div", { class: "patrol-layout" }, main, side), dialog);
+  fill(view.root, bar, h("div", { class: "patrol-layout" }, main, side));
 }
 
 async function thumb(name, img) {
@@ -235,28 +226,19 @@ async function confirmMatch(unmatched, plate, insideId) {
   }
 }
 
-function askOpen(lane) {
-  view.lane = lane;
-  fill($("#parking-open-title"), t("parking.manual.title", { lane: lane.device_code }));
-  $("#parking-open-reason").value = "";
-  $("#parking-open-dialog").showModal();
-  $("#parking-open-reason").focus();
-}
-
-async function onOpenSubmit(ev) {
-  ev.preventDefault();
-  const input = $("#parking-open-reason");
-  if (!input.reportValidity()) return;
-  const lane = view.lane;
-  $("#parking-open-dialog").close();
+async function askOpen(lane) {
+  const reason = await askReason({ id: "parking-open-dialog", label: t("parking.manual.reason"),
+    title: t("parking.manual.title", { lane: lane.device_code }), maxlength: 200 });
+  if (!reason) return;
   try {
-    await api(`/parking/lanes/${lane.id}/open`, { method: "POST", body: { reason: input.value } });
+    await api(`/parking/lanes/${lane.id}/open`, { method: "POST", body: { reason } });
     toast(t("parking.manual.done", { lane: lane.device_code }));
   } catch (err) {
     toast(err instanceof ApiError && err.status === 403 ? t("parking.manual.denied") : err.message,
       "error");
   }
 }
+
 
 async function download(period) {
   try {

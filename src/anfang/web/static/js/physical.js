@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
+import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
 
 const KINDS = ["fence", "wall", "entrance_door", "window_grille", "bollard", "gate"];
@@ -51,8 +52,9 @@ export function physicalSection() {
 }
 
 async function close(repair) {
-  const evidence = window.prompt(t("physical.evidence"));
-  if (!evidence || !evidence.trim()) return;
+  const evidence = await askReason({ id: "physical-close-dialog", title: t("physical.close"),
+    label: t("physical.evidence") });
+  if (!evidence) return;
   try {
     await api(`/physical/repairs/${repair.id}`, { method: "PATCH",
       body: { state: "closed", evidence } });
