@@ -6,7 +6,8 @@ import itertools
 import math
 import random
 
-from anfang.sim.community import BOUNDARY, MAP_H, MAP_W, NameMaker, build_demo_site, split_polyline
+from anfang.sim.community import BOUNDARY, MAP_H, MAP_W, build_demo_site, split_polyline
+from anfang.sim.people import NameMaker
 from anfang.site.importer import SiteFile, rooms_of
 from anfang.site.schemas import PERIMETER_MAX_M
 
