@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=60.0, ge=0)
     supervision_interval_seconds: float = Field(default=5.0, gt=0)
     escalation_interval_seconds: float = Field(default=5.0, gt=0)
+    escalation_max_level: int = Field(
+        default=3, ge=0, le=10, description="how many times an unacknowledged alarm escalates"
+    )
     parking_lpr_workers: int = Field(
         default=1, ge=0, le=16, description="plate recognition worker processes (0: off)"
     )

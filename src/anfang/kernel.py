@@ -117,7 +117,12 @@ class Kernel:
         self.supervisor = Supervisor(
             self.writer, self.devices, settings.supervision_interval_seconds
         )
-        self.escalator = Escalator(self.writer, self.alarms, settings.escalation_interval_seconds)
+        self.escalator = Escalator(
+            self.writer,
+            self.alarms,
+            settings.escalation_interval_seconds,
+            settings.escalation_max_level,
+        )
         self.users = UserService(
             self.writer,
             self.audit,

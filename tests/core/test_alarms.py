@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from anfang.app.platform import Platform
-from anfang.core.alarms import AlarmStateError
+from anfang.core.alarm_rules import AlarmStepRefused, Step
+from anfang.core.escalation import escalate_due
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext
-from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent
+from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, EventRow
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -23,7 +24,8 @@ def _alarms(p: Platform) -> list[Alarm]:
 
 
 async def _step(p: Platform, alarm_id: str, action: str) -> None:
-    await p.writer.run(lambda ctx: p.alarms.transition(ctx, alarm_id, action, "user:t", action))
+    step = Step(action, "user:t", action)
+    await p.writer.run(lambda ctx: p.alarms.transition(ctx, alarm_id, step))
 
 
 async def test_repeats_attach_to_the_open_alarm_and_restore_does_not_clear(
@@ -54,15 +56,35 @@ async def test_after_resolution_a_new_event_raises_a_new_alarm(platform: Platfor
     assert [a.state for a in alarms] == ["resolved", "new"]
 
 
-async def test_workflow_refuses_skipping_and_reopening(platform: Platform) -> None:
+async def test_closing_a_new_alarm_acknowledges_it_first_and_closed_stays_closed(
+    platform: Platform,
+) -> None:
     await platform.pipeline.submit(Event.create("home_alarm.fire", "ACCT-9"))
     alarm = _alarms(platform)[0]
-    with pytest.raises(AlarmStateError):
-        await _step(platform, alarm.id, "dispatch")
-    await _step(platform, alarm.id, "acknowledge")
     await _step(platform, alarm.id, "false_alarm")
-    with pytest.raises(AlarmStateError):
+    closed = _alarms(platform)[0]
+    assert closed.state == "false_alarm" and closed.disposition == "false"
+    assert closed.cause == "unknown" and closed.acked_at is not None
+    assert closed.closed_at is not None and closed.assignee == "user:t"
+    with platform.read_session() as s:
+        steps = list(
+            s.scalars(
+                select(AlarmTransition)
+                .where(AlarmTransition.alarm_id == alarm.id)
+                .order_by(AlarmTransition.id)
+            )
+        )
+    assert [(t.code, t.to_state) for t in steps] == [
+        ("raised", "new"),
+        ("implied_ack", "acknowledged"),
+        ("false_alarm", "false_alarm"),
+    ]
+    assert steps[-1].note == "false_alarm" and steps[1].note == ""
+    with pytest.raises(AlarmStepRefused) as refused:
         await _step(platform, alarm.id, "acknowledge")
+    assert refused.value.code == "alarm_closed"
+    assert (refused.value.params or {})["by"] == "user:t"
+    await _step(platform, alarm.id, "note")  # a note may still be added to a closed alarm
 
 
 async def test_info_events_raise_nothing(platform: Platform) -> None:
@@ -79,12 +101,21 @@ async def test_escalation_of_unacknowledged_alarm(platform: Platform) -> None:
     await platform.writer.run(short_limit)
     await platform.pipeline.submit(Event.create("home_alarm.burglary", "ACCT-7"))
     before = _alarms(platform)[0]
-    escalated = await platform.writer.run(platform.alarms.escalate_due)
-    assert escalated == [before.id]
+
+    def escalate(ctx: WriteContext) -> list[str]:
+        return escalate_due(platform.alarms, ctx, 2)
+
+    assert await platform.writer.run(escalate) == [before.id]
     after = _alarms(platform)[0]
-    assert after.escalation_level == 1 and after.priority == before.priority - 1
+    # Escalation notifies; it never raises the priority (that buried new alarms).
+    assert after.escalation_level == 1 and after.priority == before.priority
+    assert await platform.writer.run(escalate) == [before.id]
+    assert await platform.writer.run(escalate) == []  # bounded: level 2 is the last
+    assert _alarms(platform)[0].escalation_level == 2
+    with platform.read_session() as s:
+        kinds = list(s.scalars(select(EventRow.kind).where(EventRow.kind == "alarm.escalated")))
+    assert len(kinds) == 2
     await _step(platform, after.id, "acknowledge")
-    assert await platform.writer.run(platform.alarms.escalate_due) == []
 
 
 async def test_definition_schedule_and_device_filter(platform: Platform) -> None:

@@ -206,7 +206,11 @@ def _install_handlers(app: FastAPI) -> None:
         # Every service's refusal, mapped in this one place.
         assert isinstance(exc, DomainError)
         API_ERRORS.labels(str(exc.status)).inc()
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        body: dict[str, object] = {"detail": exc.message}
+        if exc.code is not None:
+            body["code"] = exc.code
+            body["params"] = exc.params or {}
+        return JSONResponse(body, status_code=exc.status)
 
     app.add_exception_handler(DomainError, domain)
 

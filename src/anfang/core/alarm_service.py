@@ -3,17 +3,29 @@ its history, workflow steps, and audited definition edits."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anfang.core.alarms import OPEN_STATES, AlarmEngine, AlarmNotFound, alarm_json
+from anfang.core.alarm_rules import DISPOSITIONS, FALSE_CAUSES
+from anfang.core.alarms import OPEN_STATES, AlarmEngine, AlarmNotFound, Step, alarm_json, field
 from anfang.core.errors import DomainError
 from anfang.core.event_log import row_json
 from anfang.core.writer import WriteContext, Writer
-from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, EventRow
+from anfang.store.models import (
+    Alarm,
+    AlarmDefinition,
+    AlarmEvent,
+    AlarmTransition,
+    Device,
+    EventRow,
+    Zone,
+)
+
+log = logging.getLogger(__name__)
 
 # Events listed with one alarm (the newest; a repeating alarm may have thousands).
 EVENTS_PER_ALARM = 200
@@ -58,6 +70,38 @@ def page(
     return items, rows[-1].id if more and rows else None
 
 
+def _queue_key(a: dict[str, Any]) -> tuple[int, int, str]:
+    # Priority first; within it, alarms nobody has acknowledged before those being
+    # handled; then newest first, so a new intrusion is never below the fold (issue 17).
+    # An alarm waiting long is not lost at the bottom: escalation marks it.
+    handled = 0 if a["state"] == "new" else 1
+    return (a["priority"], handled, _desc(a["id"]))
+
+
+def _desc(ulid: str) -> str:
+    # ULIDs sort by time; mapping each character to its complement reverses the order.
+    return ulid.translate(_REVERSE)
+
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_REVERSE = str.maketrans(_ALPHABET, _ALPHABET[::-1])
+
+
+def open_queue(engine: AlarmEngine) -> list[dict[str, Any]]:
+    """Every open alarm in queue order, from the engine's memory (no query)."""
+    return sorted(engine.open_alarms(), key=_queue_key)
+
+
+def causes() -> dict[str, Any]:
+    """The dispositions and false-alarm causes, with their names."""
+    return {
+        "dispositions": [
+            {"code": k, "state": v[0], "zh": v[1], "en": v[2]} for k, v in DISPOSITIONS.items()
+        ],
+        "false_causes": [{"code": k, "zh": v[0], "en": v[1]} for k, v in FALSE_CAUSES.items()],
+    }
+
+
 def detail(session: Session, engine: AlarmEngine, alarm_id: str) -> dict[str, Any]:
     """One alarm with its transitions and its newest events."""
     a = session.get(Alarm, alarm_id)
@@ -74,6 +118,8 @@ def detail(session: Session, engine: AlarmEngine, alarm_id: str) -> dict[str, An
             "actor": t.actor,
             "note": t.note,
             "at": t.at.isoformat(),
+            "code": t.code,
+            "data": t.data or {},
         }
         for t in transitions
     ]
@@ -85,14 +131,42 @@ def detail(session: Session, engine: AlarmEngine, alarm_id: str) -> dict[str, An
         .limit(EVENTS_PER_ALARM)
     )
     out["events"] = [row_json(e) for e in events]
+    out["context"] = context(session, engine, a)
     return out
 
 
-async def step(
-    writer: Writer, engine: AlarmEngine, alarm_id: str, action: str, actor: str, note: str
-) -> dict[str, Any]:
-    """One workflow step (audited by the engine); raises ``AlarmNotFound``/``AlarmStateError``."""
-    return await writer.run(lambda ctx: engine.transition(ctx, alarm_id, action, actor, note))
+def context(session: Session, engine: AlarmEngine, a: Alarm) -> list[dict[str, Any]]:
+    """What is known of the alarm's source: its device and zone, then each subsystem's
+    sections (a source that fails is logged and left out; the alarm still shows)."""
+    sections: list[dict[str, Any]] = []
+    device = session.get(Device, a.device_id) if a.device_id is not None else None
+    if device is None:
+        device = session.scalar(select(Device).where(Device.code == a.source))
+    zone_id = a.zone_id if a.zone_id is not None else (device.zone_id if device else None)
+    zone = session.get(Zone, zone_id) if zone_id is not None else None
+    place: list[dict[str, Any]] = []
+    if device is not None:
+        place += [
+            field("设备", "Device", f"{device.code} {device.name}"),
+            field("设备类型", "Device type", device.type, devtype=True),
+            field("设备状态", "Device state", device.state, devstate=True),
+        ]
+    if zone is not None:
+        place.append(field("防区", "Zone", f"{zone.code} {zone.name}"))
+    if place:
+        sections.append({"key": "place", "zh": "位置", "en": "Where", "fields": place})
+    for source in engine.context_sources:
+        try:
+            sections.extend(source(session, a))
+        except Exception:  # one subsystem's trouble must not hide the alarm
+            log.warning("alarm context for %s failed", a.id, exc_info=True)
+    return sections
+
+
+async def step(writer: Writer, engine: AlarmEngine, alarm_id: str, s: Step) -> dict[str, Any]:
+    """One handling step (audited by the engine); raises ``AlarmNotFound`` or
+    ``AlarmStepRefused``."""
+    return await writer.run(lambda ctx: engine.transition(ctx, alarm_id, s))
 
 
 def definition_json(d: AlarmDefinition) -> dict[str, Any]:

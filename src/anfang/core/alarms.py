@@ -7,8 +7,9 @@ event, so one is never durable without the other.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,25 +17,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core import kinds
+from anfang.core.alarm_rules import CLOSED_STATES, OPEN_STATES, AlarmStepRefused, Step, plan
 from anfang.core.errors import DomainError
 from anfang.core.events import Event, new_id
 from anfang.core.kinds import Severity
 from anfang.core.schedules import schedule_active
 from anfang.core.writer import WriteContext
 from anfang.store.base import to_epoch_us, utcnow
-from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition
+from anfang.store.models import Alarm, AlarmDefinition, AlarmEvent, AlarmTransition, User
 
 log = logging.getLogger(__name__)
 
-OPEN_STATES = ("new", "acknowledged", "dispatched")
-CLOSED_STATES = ("resolved", "false_alarm")
-# action → (states it may start from, state it leads to)
-ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "acknowledge": (("new",), "acknowledged"),
-    "dispatch": (("acknowledged",), "dispatched"),
-    "resolve": (("acknowledged", "dispatched"), "resolved"),
-    "false_alarm": (("acknowledged", "dispatched"), "false_alarm"),
-}
+__all__ = [
+    "CLOSED_STATES",
+    "OPEN_STATES",
+    "AlarmContextSource",
+    "AlarmEngine",
+    "AlarmNotFound",
+    "Step",
+    "alarm_json",
+    "field",
+]
 
 kinds.register(
     "alarm.escalated",
@@ -51,10 +54,15 @@ class AlarmNotFound(DomainError, LookupError):
     status = 404
 
 
-class AlarmStateError(DomainError, ValueError):
-    """The requested step is not allowed from the alarm's current state."""
+AlarmContextSource = Callable[[Session, Alarm], list[dict[str, Any]]]
+"""What a subsystem knows of an alarm's source, as sections for the alarm detail:
+``{"key", "zh", "en", "fields": [{"zh", "en", "value", "tel"?}], "actions"?}``
+(the home alarm's household, residents and their phones, partition and arm state)."""
 
-    status = 409
+
+def field(zh: str, en: str, value: Any, **extra: Any) -> dict[str, Any]:
+    """One labelled line of a context section."""
+    return {"zh": zh, "en": en, "value": value, **extra}
 
 
 @dataclass(slots=True)
@@ -88,8 +96,19 @@ def alarm_json(a: Alarm, procedure: str = "") -> dict[str, Any]:
         "last_event_at": a.last_event_at.isoformat(),
         "event_count": a.event_count,
         "escalation_level": a.escalation_level,
+        "escalated_at": _iso(a.escalated_at),
+        "assignee": a.assignee,
+        "dispatched_to": a.dispatched_to or "",
+        "acked_at": _iso(a.acked_at),
+        "closed_at": _iso(a.closed_at),
+        "disposition": a.disposition,
+        "cause": a.cause,
         "procedure": procedure,
     }
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
 
 
 class AlarmEngine:
@@ -107,6 +126,8 @@ class AlarmEngine:
         # Ids of events a subsystem hook's ``prepare`` stored as raising no alarm (a burglary
         # from a disarmed partition, an intrusion in a bypassed zone); emptied per batch.
         self.skip_alarm: set[str] = set()
+        # Subsystems add what they know of an alarm's source (see AlarmContextSource).
+        self.context_sources: list[AlarmContextSource] = []
 
     # ------------------------------------------------------------- writer hook
 
@@ -225,6 +246,7 @@ class AlarmEngine:
             last_event_at=ev.occurred_at,
             event_count=1,
             escalation_level=0,
+            dispatched_to="",
             created_at=now,
             updated_at=now,
         )
@@ -236,8 +258,10 @@ class AlarmEngine:
                 from_state=None,
                 to_state="new",
                 actor="system",
-                note=f"raised by event {ev.id}",
+                note="",
                 at=now,
+                code="raised",
+                data={"event_id": ev.id},
             )
         )
         self._open[(d.id, ev.source)] = alarm.id
@@ -251,38 +275,43 @@ class AlarmEngine:
         """The procedure text of a definition."""
         return next((d.procedure for d in self._defs if d.id == definition_id), "")
 
-    def transition(
-        self, ctx: WriteContext, alarm_id: str, action: str, actor: str, note: str
-    ) -> dict[str, Any]:
-        """Move an alarm one step of its workflow (in the writer's transaction)."""
-        if action not in ACTIONS:
-            raise AlarmStateError(f"unknown action {action!r}")
+    def transition(self, ctx: WriteContext, alarm_id: str, step: Step) -> dict[str, Any]:
+        """Apply one handling step (in the writer's transaction; audited); raises
+        :class:`AlarmNotFound` or :class:`AlarmStepRefused`."""
         alarm = ctx.session.get(Alarm, alarm_id)
         if alarm is None:
             raise AlarmNotFound(f"no alarm {alarm_id!r}")
-        allowed_from, to_state = ACTIONS[action]
-        if alarm.state not in allowed_from:
-            raise AlarmStateError(
-                f"cannot {action} an alarm that is {alarm.state} "
-                f"(allowed from: {', '.join(allowed_from)})"
-            )
-        now = utcnow()
-        ctx.session.add(
-            AlarmTransition(
-                alarm_id=alarm.id,
-                from_state=alarm.state,
-                to_state=to_state,
-                actor=actor,
-                note=note,
-                at=now,
-            )
+        last_actor = ctx.session.scalar(
+            select(AlarmTransition.actor)
+            .where(AlarmTransition.alarm_id == alarm.id)
+            .order_by(AlarmTransition.id.desc())
+            .limit(1)
         )
+        if step.action == "assign":
+            # Held as an actor ("user:<name>"), like the alarms an operator claims.
+            if not self._user_exists(ctx.session, step.to):
+                raise AlarmStepRefused(f"no active user {step.to!r}", "no_such_user", user=step.to)
+            step = replace(step, to=f"user:{step.to}")
+        decided = plan(step, alarm.state, alarm.assignee, last_actor or "system")
+        now = utcnow()
+        for code, from_state, to_state, data in decided.transitions:
+            ctx.session.add(
+                AlarmTransition(
+                    alarm_id=alarm.id,
+                    from_state=from_state,
+                    to_state=to_state,
+                    actor=step.actor,
+                    note=step.note if code == step.action else "",
+                    at=now,
+                    code=code,
+                    data=data or None,
+                )
+            )
         prev = alarm.state
-        alarm.state = to_state
-        alarm.updated_at = now
+        self._apply(alarm, decided.changes, now)
         ctx.session.flush()
         before = self._open_json.get(alarm.id)
-        if to_state in CLOSED_STATES:
+        if alarm.state in CLOSED_STATES and prev not in CLOSED_STATES:
             key = (alarm.definition_id, alarm.source)
             self._open_json.pop(alarm.id, None)
             if self._open.get(key) == alarm.id:
@@ -295,59 +324,45 @@ class AlarmEngine:
 
                 ctx.session.info.setdefault("on_rollback", []).append(reopen)
         if self.audit_append is not None:
-            self.audit_append(
-                ctx,
-                actor,
-                f"alarm.{action}",
-                f"alarm:{alarm.id}",
-                {"from": prev, "to": to_state, "note": note},
-            )
+            detail = {"from": prev, "to": alarm.state, "note": step.note}
+            detail.update({k: v for k, v in decided.transitions[-1][3].items() if v})
+            self.audit_append(ctx, step.actor, f"alarm.{step.action}", f"alarm:{alarm.id}", detail)
         data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
-        if to_state not in CLOSED_STATES:
+        if alarm.state not in CLOSED_STATES:
             self._open_json[alarm.id] = dict(data)
         ctx.publish("alarms.changed", data)
         return data
 
-    def escalate_due(self, ctx: WriteContext) -> list[str]:
-        """Escalate every alarm left unacknowledged past its definition's limit."""
-        now = utcnow()
-        limits = {d.id: d.ack_timeout_s for d in self._defs if d.ack_timeout_s is not None}
-        if not limits:
-            return []
-        done: list[str] = []
-        rows = ctx.session.execute(
-            select(Alarm).where(Alarm.state == "new", Alarm.definition_id.in_(list(limits)))
-        ).scalars()
-        for alarm in rows:
-            limit = timedelta(seconds=limits[alarm.definition_id])
-            since = alarm.escalated_at or alarm.created_at
-            if now - since < limit:
-                continue
-            alarm.escalation_level += 1
-            alarm.escalated_at = now
-            alarm.priority = max(1, alarm.priority - 1)
-            alarm.updated_at = now
-            note = f"unacknowledged for {int((now - alarm.created_at).total_seconds())} s"
-            ctx.session.add(
-                AlarmTransition(
-                    alarm_id=alarm.id,
-                    from_state="new",
-                    to_state="new",
-                    actor="system",
-                    note=f"escalated to level {alarm.escalation_level}: {note}",
-                    at=now,
-                )
-            )
-            ctx.emit(
-                Event.create(
-                    "alarm.escalated",
-                    alarm.source,
-                    cause=[alarm.first_event_id],
-                    payload={"alarm_id": alarm.id, "level": alarm.escalation_level},
-                )
-            )
-            data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
-            self._open_json[alarm.id] = dict(data)
-            ctx.publish("alarms.changed", data)
-            done.append(alarm.id)
-        return done
+    def open_alarms(self) -> list[dict[str, Any]]:
+        """Copies of every open alarm as the console sees it."""
+        # list() and dict() copy in one C call each under the GIL, so the writer thread
+        # changing the cache meanwhile cannot break the iteration.
+        return [dict(a) for a in list(self._open_json.values())]
+
+    def ack_limits(self) -> dict[int, int]:
+        """Each definition's time to acknowledge, in seconds, where it has one."""
+        return {d.id: d.ack_timeout_s for d in self._defs if d.ack_timeout_s is not None}
+
+    def changed(self, ctx: WriteContext, alarm: Alarm) -> None:
+        """Publish an open alarm changed outside :meth:`transition` (escalation)."""
+        data = alarm_json(alarm, self.procedure_of(alarm.definition_id))
+        self._open_json[alarm.id] = dict(data)
+        ctx.publish("alarms.changed", data)
+
+    @staticmethod
+    def _apply(alarm: Alarm, changes: dict[str, Any], now: datetime) -> None:
+        for name, value in changes.items():
+            if name == "acked":
+                alarm.acked_at = now
+            elif name == "closed":
+                alarm.closed_at = now
+            else:
+                setattr(alarm, name, value)
+        alarm.updated_at = now
+
+    @staticmethod
+    def _user_exists(session: Session, username: str) -> bool:
+        found = session.scalar(
+            select(User.id).where(User.username == username, User.disabled.is_(False))
+        )
+        return found is not None

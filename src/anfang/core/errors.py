@@ -12,6 +12,9 @@ class DomainError(Exception):
     """A refused operation; ``status`` is the HTTP status it maps to (400 unless set)."""
 
     status: int = 400
+    # A refusal the console says in the operator's language: a stable code and its facts.
+    code: str | None = None
+    params: dict[str, object] | None = None
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -57,7 +57,11 @@ def page(session: Session, f: EventFilter) -> tuple[list[dict[str, Any]], str | 
     q = select(EventRow).order_by(EventRow.id.desc()).limit(f.limit + 1)
     if f.kind:
         if f.kind.endswith(".*"):
-            q = q.where(EventRow.kind.startswith(f.kind[:-1]))
+            # A range, not LIKE: ``LIKE ? || '%'`` cannot use the kind index, so a prefix
+            # that matches little scanned the whole table (issue 17: 313 ms at 1 M events).
+            # "/" is the character after "." so the range holds exactly the prefix.
+            prefix = f.kind[:-1]
+            q = q.where(EventRow.kind >= prefix, EventRow.kind < prefix[:-1] + "/")
         else:
             q = q.where(EventRow.kind == f.kind)
     if f.source:

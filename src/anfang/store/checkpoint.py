@@ -35,6 +35,7 @@ WAL_BEHIND = Gauge(
 # 32768 frames of a 4 kB page: the WAL starts over at about 128 MB (SQLite's journal size
 # limit is set above that, so the file keeps its blocks).
 RESTART_FRAMES = 32768
+OPTIMIZE_EVERY_S = 3600.0
 
 
 class WalCheckpointer:
@@ -92,8 +93,27 @@ class WalCheckpointer:
             self._next_catch_up = time.monotonic() + self.interval
             self.checkpoint()
 
+    def optimize(self, mask: int | None = None) -> bool:
+        """``PRAGMA optimize``: refresh the query planner's statistics where they are stale
+        (without them SQLite chose scans at a million events: issue 17); True if it ran."""
+        arg = f"={mask:#x}" if mask is not None else ""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"PRAGMA optimize{arg}")
+        except Exception:  # a busy database: the next round tries again
+            log.warning("PRAGMA optimize failed", exc_info=True)
+            return False
+        return True
+
     def _run(self) -> None:
+        # At start, analyse what was never analysed (0x10002: with a row limit per index,
+        # so a large database costs well under a second); then hourly as SQLite advises.
+        self.optimize(0x10002)
+        next_optimize = time.monotonic() + OPTIMIZE_EVERY_S
         while not self._stop.wait(self.interval):
+            if time.monotonic() >= next_optimize:
+                next_optimize = time.monotonic() + OPTIMIZE_EVERY_S
+                self.optimize()
             result = self.checkpoint()
             if result is not None and result[0] >= self.restart_frames:
                 self._pass_done = True

@@ -11,6 +11,7 @@ from anfang.api.deps import Principal, SessionDep, get_platform, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
 from anfang.core import alarm_service as svc
+from anfang.core.alarm_rules import Step
 
 router = APIRouter(tags=["alarms"])
 
@@ -25,16 +26,41 @@ class AlarmPage(BaseModel):
 
 
 class StepBody(BaseModel):
-    """A workflow step's note."""
+    """A handling step's note; ``take_over`` acts on an alarm another operator holds."""
 
     model_config = ConfigDict(extra="forbid")
     note: str = Field(default="", max_length=2000)
+    take_over: bool = False
+
+
+class DispatchBody(StepBody):
+    """Who was sent (a guard by name, a team, the police)."""
+
+    to: str = Field(default="", max_length=200)
+
+
+class AssignBody(BaseModel):
+    """The user to hand the alarm to."""
+
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+class NoteBody(BaseModel):
+    """A note added to the alarm's record without changing its state."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class ResolveBody(StepBody):
-    """How an alarm ended; a note is required."""
+    """How an alarm ended; a note is required, and a false alarm's cause (from
+    ``GET /alarm-causes``; "unknown" when left out)."""
 
     outcome: Literal["resolved", "false_alarm"] = "resolved"
+    disposition: Literal["real", "false", "test", "maintenance"] | None = None
+    cause: str | None = Field(default=None, max_length=32)
     note: str = Field(min_length=1, max_length=2000)
 
 
@@ -90,6 +116,23 @@ def list_alarms(
     return AlarmPage(items=items, next_before=next_before)
 
 
+@router.get("/alarms/open")
+def open_alarms(
+    request: Request, _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))]
+) -> list[dict[str, Any]]:
+    """Every open alarm in queue order (priority, then new before handled, then newest
+    first), from the engine's memory: the console loads the whole queue in one request."""
+    return svc.open_queue(get_platform(request).alarms)
+
+
+@router.get("/alarm-causes")
+def alarm_causes(
+    _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))],
+) -> dict[str, Any]:
+    """The dispositions an alarm may end with and the causes of a false alarm."""
+    return svc.causes()
+
+
 @router.get("/alarms/{alarm_id}")
 def get_alarm(
     alarm_id: str,
@@ -97,49 +140,88 @@ def get_alarm(
     _: Annotated[Principal, Depends(require(Perm.ALARMS_READ))],
     session: SessionDep,
 ) -> dict[str, Any]:
-    """One alarm with its transitions and attached events."""
+    """One alarm with its transitions, attached events and context (household, residents,
+    partition, zone, device: whatever the subsystems know of its source)."""
     return svc.detail(session, get_platform(request).alarms, alarm_id)
 
 
-async def _step(
-    request: Request, alarm_id: str, action: str, principal: Principal, note: str
-) -> dict[str, Any]:
+Handler = Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))]
+
+
+async def _step(request: Request, alarm_id: str, step: Step) -> dict[str, Any]:
     platform = get_platform(request)
-    return await svc.step(platform.writer, platform.alarms, alarm_id, action, principal.actor, note)
+    return await svc.step(platform.writer, platform.alarms, alarm_id, step)
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
 async def acknowledge(
-    alarm_id: str,
-    body: StepBody,
-    request: Request,
-    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+    alarm_id: str, body: StepBody, request: Request, principal: Handler
 ) -> dict[str, Any]:
-    """Acknowledge a new alarm: someone is on it."""
-    return await _step(request, alarm_id, "acknowledge", principal, body.note)
+    """Acknowledge a new alarm: someone is on it (the alarm is then held by them)."""
+    step = Step("acknowledge", principal.actor, body.note, take_over=body.take_over)
+    return await _step(request, alarm_id, step)
 
 
 @router.post("/alarms/{alarm_id}/dispatch")
 async def dispatch(
-    alarm_id: str,
-    body: StepBody,
-    request: Request,
-    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+    alarm_id: str, body: DispatchBody, request: Request, principal: Handler
 ) -> dict[str, Any]:
-    """Record that a guard or service was sent."""
-    return await _step(request, alarm_id, "dispatch", principal, body.note)
+    """Record who was sent (acknowledging a new alarm first, recorded as its own step)."""
+    step = Step("dispatch", principal.actor, body.note, body.to, take_over=body.take_over)
+    return await _step(request, alarm_id, step)
 
 
 @router.post("/alarms/{alarm_id}/resolve")
 async def resolve(
-    alarm_id: str,
-    body: ResolveBody,
-    request: Request,
-    principal: Annotated[Principal, Depends(require(Perm.ALARMS_HANDLE))],
+    alarm_id: str, body: ResolveBody, request: Request, principal: Handler
 ) -> dict[str, Any]:
-    """Close an alarm as resolved or as a false alarm (a note is required)."""
+    """Close an alarm with its disposition (a note is required; a new alarm is
+    acknowledged first, recorded as its own step)."""
     action = "resolve" if body.outcome == "resolved" else "false_alarm"
-    return await _step(request, alarm_id, action, principal, body.note)
+    step = Step(
+        action,
+        principal.actor,
+        body.note,
+        disposition=body.disposition,
+        cause=body.cause,
+        take_over=body.take_over,
+    )
+    return await _step(request, alarm_id, step)
+
+
+@router.post("/alarms/{alarm_id}/claim")
+async def claim(
+    alarm_id: str, body: StepBody, request: Request, principal: Handler
+) -> dict[str, Any]:
+    """Take the alarm: the caller handles it (409 when another holds it, unless taken over)."""
+    step = Step("claim", principal.actor, body.note, take_over=body.take_over)
+    return await _step(request, alarm_id, step)
+
+
+@router.post("/alarms/{alarm_id}/release")
+async def release(
+    alarm_id: str, body: StepBody, request: Request, principal: Handler
+) -> dict[str, Any]:
+    """Give the alarm back to the queue."""
+    step = Step("release", principal.actor, body.note, take_over=body.take_over)
+    return await _step(request, alarm_id, step)
+
+
+@router.post("/alarms/{alarm_id}/assign")
+async def assign(
+    alarm_id: str, body: AssignBody, request: Request, principal: Handler
+) -> dict[str, Any]:
+    """Hand the alarm to another operator (an active user)."""
+    step = Step("assign", principal.actor, body.note, body.to)
+    return await _step(request, alarm_id, step)
+
+
+@router.post("/alarms/{alarm_id}/notes")
+async def add_note(
+    alarm_id: str, body: NoteBody, request: Request, principal: Handler
+) -> dict[str, Any]:
+    """Add a note to the alarm's record (open or closed) without changing its state."""
+    return await _step(request, alarm_id, Step("note", principal.actor, body.note))
 
 
 @router.get("/alarm-definitions")
