@@ -84,7 +84,7 @@ def test_refusals_name_who_holds_or_closed_the_alarm() -> None:
     assert held.value.params == {"by": "user:a"}
     with pytest.raises(AlarmStepRefused) as closed:
         plan(Step("claim", "user:b"), "resolved", None, "user:a")
-    assert closed.value.code == "alarm_closed" and closed.value.params["by"] == "user:a"
+    assert closed.value.code == "alarm_closed" and (closed.value.params or {})["by"] == "user:a"
     with pytest.raises(AlarmStepRefused) as wrong:
         plan(Step("resolve", "user:a", disposition="false"), "acknowledged", None, "x")
     assert wrong.value.code == "bad_disposition"

@@ -15,7 +15,7 @@ async def _raise(client: httpx.AsyncClient, h: dict[str, str], source: str) -> s
     assert r.status_code == 201, r.text
     r = await client.get("/api/v1/alarms/open", headers=h)
     assert r.status_code == 200
-    return next(a["id"] for a in r.json() if a["source"] == source)
+    return str(next(a["id"] for a in r.json() if a["source"] == source))
 
 
 async def test_event_raises_alarm_and_workflow(
