@@ -14,6 +14,7 @@ from sqlalchemy import select
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.core.linkage import LinkageRequest
+from anfang.store.models import AuditEntry
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.export import Source, export_range
 from anfang.subsystems.video.models import AlarmMedia, Segment
@@ -120,6 +121,14 @@ async def test_recorded_segments_play_export_and_clip(
     with plat.read_session() as s:
         media = s.scalar(select(AlarmMedia))
     assert media is not None and (root / media.path).stat().st_size == media.bytes
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        r = await client.get(f"/api/v1/video/media/{media.id}", headers=auth(token))
+        assert r.status_code == 200 and r.headers["x-content-sha256"] == media.sha256
+    with plat.read_session() as s:
+        viewed = s.scalar(select(AuditEntry).where(AuditEntry.action == "video.media.view"))
+    assert viewed is not None and viewed.target == f"alarm:{media.alarm_id}"
 
 
 def test_missing_recording_is_gone_not_a_crash(tmp_path: Path) -> None:

@@ -37,8 +37,11 @@ async def test_demo_cameras_register_and_record(platform: Platform, tmp_path: Pa
     try:
         with platform.read_session() as s:
             cams = list(s.scalars(select(Camera).order_by(Camera.id)))
-        assert len(cams) == 4 and all(c.password_sealed is not None for c in cams)
+        # every camera of the site streams (none listed that does not), the first 4 record
+        assert len(cams) == 6 and all(c.password_sealed is not None for c in cams)
         assert all("demo1234" not in c.main_url for c in cams)
+        assert [c.record for c in cams] == [True] * 4 + [False] * 2
+        cams = cams[:4]
         rec: Any = platform.capabilities.require(RECORDER)
 
         async def all_recording() -> bool:

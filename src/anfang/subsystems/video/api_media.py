@@ -215,8 +215,8 @@ async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[d
 
 
 @router.get("/media/{media_id}")
-async def media_file(media_id: DbId, _: Viewer, platform: PlatformDep) -> FileResponse:
-    """A snapshot (JPEG) or clip (MP4) file."""
+async def media_file(media_id: DbId, who: Viewer, platform: PlatformDep) -> FileResponse:
+    """A snapshot (JPEG) or clip (MP4) file (every viewing audited: recorded material)."""
     svc = _svc(platform)
     row: AlarmMedia | None = await svc.read(lambda s: s.get(AlarmMedia, media_id))
     if row is None:
@@ -226,6 +226,12 @@ async def media_file(media_id: DbId, _: Viewer, platform: PlatformDep) -> FileRe
     if not path.is_file():
         raise HTTPException(410, f"media {media_id} is no longer on disk")
     kind = "image/jpeg" if row.kind == "snapshot" else "video/mp4"
+    await platform.audit.record(
+        who.actor,
+        "video.media.view",
+        f"alarm:{row.alarm_id}",
+        {"media": media_id, "kind": row.kind},
+    )
     return FileResponse(path, media_type=kind, headers={"X-Content-SHA256": row.sha256})
 
 

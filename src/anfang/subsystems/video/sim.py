@@ -164,15 +164,18 @@ class SimCameraServer:
 
 # ----------------------------------------------------------------- demo
 
-DEMO_CAMERAS = 4
+# The demo streams every camera of the site (a camera listed but not streaming showed
+# "no camera" in the wall: issue 17), and records the first DEMO_RECORDED, to keep the
+# demo's disk and CPU small.
+DEMO_RECORDED = 4
 
 
 class DemoCameras:
     """The demo's simulated cameras, registered the way an installer would."""
 
-    def __init__(self, ctx: SimContext, count: int = DEMO_CAMERAS) -> None:
+    def __init__(self, ctx: SimContext, recorded: int = DEMO_RECORDED) -> None:
         self.ctx = ctx
-        self.count = count
+        self.recorded = recorded
         self.server: SimCameraServer | None = None
         self._recorder: Any = None
         self._flaky: asyncio.Task[None] | None = None
@@ -187,23 +190,24 @@ class DemoCameras:
         with platform.read_session() as s:
             codes = list(
                 s.scalars(select(Device.code).where(Device.type == "camera").order_by(Device.code))
-            )[: self.count]
+            )
         if not codes:
             return
         streams: list[StreamSpec] = []
-        for code in codes:
+        for i, code in enumerate(codes):
             # Small pictures at a low rate keep the demo's CPU low: the clip is encoded
-            # once and looped, so serving costs almost nothing.
-            streams.append(
-                StreamSpec(f"/{code}/main", 640, 360, 15, 600, gop=30, password="demo1234")
-            )
+            # once and looped, so serving costs almost nothing. Cameras only watched live
+            # get a smaller main stream.
+            main = (640, 360, 15, 600) if i < self.recorded else (480, 270, 12, 300)
+            streams.append(StreamSpec(f"/{code}/main", *main, gop=30, password="demo1234"))
             streams.append(
                 StreamSpec(f"/{code}/sub", 320, 180, 10, 200, gop=20, password="demo1234")
             )
         self.server = SimCameraServer(streams, self.ctx.work_dir / "video-cache", self.ctx.host)
         await asyncio.to_thread(self.server.start)
         await self._register(codes)
-        self._flaky = asyncio.create_task(self._drop_now_and_then(f"/{codes[-1]}/main"))
+        flaky = codes[min(self.recorded, len(codes)) - 1]
+        self._flaky = asyncio.create_task(self._drop_now_and_then(f"/{flaky}/main"))
         if RECORDER not in platform.capabilities:
             # The demo records even where ANFANG_VIDEO_RECORDING is off.
             self._recorder = Recorder(platform)
@@ -219,12 +223,12 @@ class DemoCameras:
                 select(Camera.id, Device.code).join(Device, Device.id == Camera.device_id)
             ).all()
             existing = {row[1]: row[0] for row in rows}
-        for code in codes:
+        for i, code in enumerate(codes):
             main, sub = self.server.url(f"/{code}/main"), self.server.url(f"/{code}/sub")
+            record = i < self.recorded
             if code in existing:
-                await svc.update_camera(
-                    platform, "installer", existing[code], CameraUpdate(main_url=main, sub_url=sub)
-                )
+                change = CameraUpdate(main_url=main, sub_url=sub, record=record)
+                await svc.update_camera(platform, "installer", existing[code], change)
                 continue
             await svc.create_camera(
                 platform,
@@ -236,6 +240,7 @@ class DemoCameras:
                         "sub_url": sub,
                         "username": "admin",
                         "password": "demo1234",
+                        "record": record,
                         "segment_seconds": 60,
                     }
                 ),

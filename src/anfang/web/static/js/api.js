@@ -114,6 +114,11 @@ export async function imageDataUrl(path) {
   }
 }
 
+/** A file the API serves (with the token) as a blob: URL (media-src allows blob:). */
+export async function blobUrl(path) {
+  return URL.createObjectURL(await fetchBlob(path));
+}
+
 /** Download a file the API serves (with the token) under ``filename``. */
 export async function downloadFile(path, filename) {
   const url = URL.createObjectURL(await fetchBlob(path));
