@@ -119,27 +119,40 @@ def test_live_alarm_is_handled_with_the_keyboard(console: Console, tmp_path: Pat
     assert alarm["transitions"][-1]["note"] == "已看到画面，派人核实"
     assert alarm["transitions"][-1]["actor"] == "user:admin"
 
+    # D asks whom to send; the record says it in words.
+    page.keyboard.press("d")
+    page.wait_for_selector("#action-dialog[open] #action-to")
+    page.fill("#action-to", "保安 张伟")
+    page.focus("#action-note")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#detail-state:text("已派警")')
+    page.wait_for_selector('.transitions li:has-text("派往 保安 张伟")')
+
     console.handle("r", "野猫触发，已复位")
     item.wait_for(state="detached")
     alarm = alarm_of(console.server, "PIR-WEST-07")
-    assert alarm["state"] == "resolved"
+    assert alarm["state"] == "resolved" and alarm["disposition"] == "real"
     assert alarm["transitions"][-1]["note"] == "野猫触发，已复位"
 
-    # A new alarm cannot be closed before someone acknowledged it: the server's 409 shows.
+    # F on a new alarm: the cause is chosen from the list (the dialog says so and keeps the
+    # typed note), and the alarm is acknowledged on the way, recorded as its own step.
     submit(console.server, "perimeter.intrusion", "PIR-EAST-02")
     second = page.locator("#alarm-list li.alarm", has_text="PIR-EAST-02")
     second.click()
     page.wait_for_selector('#detail-title:has-text("PIR-EAST-02")')
-    console.handle("f", "树枝晃动")
-    page.wait_for_selector('.toast.error:text("当前状态不允许该操作")')
-    assert alarm_of(console.server, "PIR-EAST-02")["state"] == "new"
-
-    # Acknowledged, F closes it as a false alarm; the queue follows without a reload.
-    console.handle("a", "")
-    page.wait_for_selector('#detail-state:text("已确认")')
-    console.handle("f", "树枝晃动")
+    page.keyboard.press("f")
+    page.wait_for_selector("#action-dialog[open]")
+    page.keyboard.type("树枝晃动")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#action-error:text("请选择误报原因")')
+    page.select_option("#action-cause", "vegetation")
+    page.focus("#action-note")
+    page.keyboard.press("Enter")
     second.wait_for(state="detached")
-    assert alarm_of(console.server, "PIR-EAST-02")["state"] == "false_alarm"
+    alarm = alarm_of(console.server, "PIR-EAST-02")
+    assert alarm["state"] == "false_alarm" and alarm["cause"] == "vegetation"
+    assert [t["code"] for t in alarm["transitions"]] == ["raised", "implied_ack", "false_alarm"]
+    assert alarm["transitions"][-1]["note"] == "树枝晃动"
     assert page.evaluate("window.__sameDocument") is True
 
     rows = page.locator("#event-rows tr", has_text="PIR-EAST-02")

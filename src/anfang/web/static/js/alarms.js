@@ -1,5 +1,11 @@
-// The live alarm queue, the alarm detail pane and the handling actions (A/D/R/F).
+// The live alarm queue, the alarm detail pane and its handling actions (A/C/D/R/F/N/T/P).
 
+import { ACTIONS, heldByOther, initActionDialog as initDialog, openAction as open, unavailable } from "./alarm-actions.js";
+import { printRecord } from "./alarm-record.js";
+import {
+  actorName, contextNodes, dispositionText, holderLabel, loadCauses, loadMedia, payloadText,
+  transitionText,
+} from "./alarm-view.js";
 import { api, ApiError } from "./api.js";
 import { $, fill, formatShort, formatTime, h, scheduler } from "./dom.js";
 import { t, tOr } from "./i18n.js";
@@ -7,7 +13,8 @@ import { playAlarmTone } from "./sound.js";
 import {
   emit, kindLabel, newAlarmCount, OPEN_STATES, sortedAlarms, state,
 } from "./state.js";
-import { toast } from "./toast.js";
+
+export { payloadText };
 
 const TONE_REPEAT_MS = 5000;
 let muted = false;
@@ -15,13 +22,6 @@ let lastToneAt = 0;
 const flashing = new Set();
 let detail = null; // the full alarm (with transitions and events) shown in the pane
 let detailTimer = null;
-
-export const ACTIONS = {
-  acknowledge: { path: "acknowledge", body: {}, noteRequired: false },
-  dispatch: { path: "dispatch", body: {}, noteRequired: false },
-  resolve: { path: "resolve", body: { outcome: "resolved" }, noteRequired: true },
-  false_alarm: { path: "resolve", body: { outcome: "false_alarm" }, noteRequired: true },
-};
 
 export function isMuted() {
   return muted;
@@ -33,18 +33,28 @@ export function setMuted(value) {
   emit("muted", muted);
 }
 
-function tone(force) {
+function tone(force, priority) {
   if (muted) return;
   const now = Date.now();
   if (!force && now - lastToneAt < TONE_REPEAT_MS) return;
   lastToneAt = now;
-  playAlarmTone();
+  playAlarmTone(priority);
 }
 
-/** Repeat the tone while any alarm is still in state `new`. */
+function mostUrgentNew() {
+  let best = null;
+  for (const a of state.alarms.values()) {
+    if (a.state !== "new") continue;
+    if (!best || a.priority < best.priority) best = a;
+  }
+  return best;
+}
+
+/** Repeat the tone while any alarm is still in state `new` (the most urgent one's tone). */
 export function startToneLoop() {
   setInterval(() => {
-    if (newAlarmCount() > 0) tone(false);
+    const a = mostUrgentNew();
+    if (a) tone(false, a.priority);
   }, 1000);
 }
 
@@ -68,12 +78,17 @@ function queueItem(a) {
   const classes = ["alarm", `p${a.priority}`, `st-${a.state}`];
   if (a.id === state.selectedAlarmId) classes.push("selected");
   if (flashing.has(a.id)) classes.push("flash");
+  if (a.escalation_level > 0 && a.state === "new") classes.push(`esc esc-${Math.min(a.escalation_level, 3)}`);
+  const holder = holderLabel(a);
   return h(
     "li",
     {
       class: classes.join(" "),
       dataset: { id: a.id, state: a.state },
-      onclick: () => select(a.id),
+      onclick: () => {
+        document.body.classList.remove("wide");
+        select(a.id);
+      },
     },
     h("span", { class: "prio" }, `P${a.priority}`),
     h(
@@ -88,6 +103,10 @@ function queueItem(a) {
       h("span", { class: `badge st-${a.state}` }, tOr(`state.${a.state}`, a.state)),
       h("time", { datetime: a.created_at }, formatShort(a.created_at)),
       a.event_count > 1 ? h("span", { class: "count" }, `×${a.event_count}`) : null,
+      a.escalation_level > 0 && a.state === "new"
+        ? h("span", { class: "esc-badge", title: t("detail.escalated", { n: a.escalation_level }) }, t("queue.esc", { n: a.escalation_level }))
+        : null,
+      holder ? h("span", { class: "holder" }, holder) : null,
     ),
   );
 }
@@ -104,7 +123,7 @@ export function upsertAlarm(alarm, { live = false } = {}) {
         flashing.delete(alarm.id);
         renderQueue();
       }, 3000);
-      tone(true);
+      tone(true, alarm.priority);
     }
   } else if (old) {
     state.alarms.delete(alarm.id);
@@ -124,12 +143,7 @@ export function upsertAlarm(alarm, { live = false } = {}) {
 
 function moveSelectionAfterRemoval(removed) {
   const rest = sortedAlarms();
-  const order = [...rest, removed].sort(
-    (a, b) =>
-      a.priority - b.priority ||
-      String(a.created_at).localeCompare(String(b.created_at)) ||
-      String(a.id).localeCompare(String(b.id)),
-  );
+  const order = sortedAlarms([...rest, removed]);
   const idx = order.findIndex((a) => a.id === removed.id);
   const next = rest[Math.min(idx, rest.length - 1)];
   state.selectedAlarmId = next ? next.id : null;
@@ -154,15 +168,9 @@ export function setAlarms(items) {
 }
 
 export async function loadOpenAlarms() {
-  const items = [];
-  let before = null;
-  // Open alarms are few; the page cap only guards against a runaway loop.
-  for (let page = 0; page < 20; page += 1) {
-    const data = await api("/alarms", { query: { state: "open", limit: 200, before } });
-    items.push(...data.items);
-    if (!data.next_before) break;
-    before = data.next_before;
-  }
+  // The whole queue in one request, from the server's memory (issue 17: paging 200 at a
+  // time stopped at 4,000 of 10,080 open alarms).
+  const [items] = await Promise.all([api("/alarms/open"), loadCauses().catch(() => null)]);
   setAlarms(items);
 }
 
@@ -208,9 +216,9 @@ export function renderDetail() {
     return;
   }
   const a = detail;
-  const device = a.device_id != null ? state.devices.get(a.device_id) : null;
-  const zone = a.zone_id != null ? state.site?.zones.find((z) => z.id === a.zone_id) : null;
-  const field = (label, value) => [h("dt", {}, t(label)), h("dd", {}, value ?? t("none"))];
+  const field = (label, value) =>
+    value === null || value === undefined || value === "" ? [] : [h("dt", {}, t(label)), h("dd", {}, value)];
+  const media = h("div", { class: "media-strip", id: "detail-media" }, h("p", { class: "muted" }, t("detail.loading")));
   fill(
     pane,
     h(
@@ -219,32 +227,25 @@ export function renderDetail() {
       h("span", { class: "prio" }, `P${a.priority}`),
       h("h2", { id: "detail-title" }, a.title || kindLabel(a.kind)),
       h("span", { class: `badge st-${a.state}`, id: "detail-state" }, tOr(`state.${a.state}`, a.state)),
+      a.escalation_level > 0 ? h("span", { class: "esc-badge" }, t("detail.escalated", { n: a.escalation_level })) : null,
     ),
-    h(
-      "div",
-      { class: "actions" },
-      Object.keys(ACTIONS).map((name) =>
-        h(
-          "button",
-          { type: "button", class: `act act-${name}`, onclick: () => openAction(name) },
-          h("kbd", {}, { acknowledge: "A", dispatch: "D", resolve: "R", false_alarm: "F" }[name]),
-          " ",
-          t(`action.${name}`),
-        ),
-      ),
-    ),
+    actionBar(a),
+    contextNodes(a.context),
     h(
       "dl",
       { class: "fields" },
       field("detail.kind", kindLabel(a.kind)),
       field("detail.source", a.source),
-      field("detail.device", device ? `${device.code} ${device.name}` : a.device_id),
-      field("detail.zone", zone ? `${zone.code} ${zone.name}` : a.zone_id),
       field("detail.created", formatTime(a.created_at)),
       field("detail.lastEvent", formatTime(a.last_event_at)),
       field("detail.eventCount", a.event_count),
-      field("detail.escalation", a.escalation_level),
+      field("detail.assignee", a.assignee ? actorName(a.assignee) : null),
+      field("detail.dispatchedTo", a.dispatched_to),
+      field("detail.disposition", dispositionText(a.disposition, a.cause)),
+      field("detail.closedAt", a.closed_at ? formatTime(a.closed_at) : null),
     ),
+    h("h3", {}, t("detail.media")),
+    media,
     h("h3", {}, t("detail.procedure")),
     h("pre", { class: "procedure" }, a.procedure || t("detail.noProcedure")),
     h("h3", {}, t("detail.transitions")),
@@ -254,15 +255,10 @@ export function renderDetail() {
       (a.transitions ?? []).map((tr) =>
         h(
           "li",
-          {},
+          { dataset: { code: tr.code ?? "" } },
           h("time", {}, formatTime(tr.at)),
-          h("span", { class: "actor" }, tr.actor ?? ""),
-          h(
-            "span",
-            {},
-            tr.from_state ? `${tOr(`state.${tr.from_state}`, tr.from_state)} → ` : "",
-            tOr(`state.${tr.to_state}`, tr.to_state),
-          ),
+          h("span", { class: "actor" }, actorName(tr.actor)),
+          h("span", {}, transitionText(tr)),
           tr.note ? h("span", { class: "note" }, tr.note) : null,
         ),
       ),
@@ -287,12 +283,48 @@ export function renderDetail() {
       ),
     ),
   );
+  loadMedia(a.id, media);
 }
 
-export function payloadText(payload) {
-  if (!payload || Object.keys(payload).length === 0) return "";
-  const text = JSON.stringify(payload);
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+function actionBar(a) {
+  const held = heldByOther(a);
+  const buttons = Object.entries(ACTIONS).map(([name, spec]) => {
+    const why = unavailable(name, a);
+    const title = why ? t(why) : held && name !== "note" && name !== "assign" ? t("why.held", { by: actorName(a.assignee) }) : "";
+    return h(
+      "button",
+      {
+        type: "button",
+        class: `act act-${name}${held && !why ? " held" : ""}`,
+        disabled: Boolean(why),
+        title,
+        onclick: () => openAction(name),
+      },
+      spec.key ? h("kbd", {}, spec.key) : null,
+      spec.key ? " " : null,
+      t(`action.${name}`),
+    );
+  });
+  buttons.push(
+    h("button", { type: "button", class: "act act-print", onclick: () => printRecord(detail) }, h("kbd", {}, "P"), " ", t("action.print")),
+  );
+  return h("div", { class: "actions" }, buttons);
+}
+
+/** Open the dialog of `name` for the selected alarm (keys and buttons). */
+export function openAction(name) {
+  const id = state.selectedAlarmId ?? detail?.id;
+  if (id === null || id === undefined) return;
+  if (name === "print") {
+    if (detail?.id === id) printRecord(detail);
+    return;
+  }
+  const alarm = detail?.id === id ? { ...detail, ...(state.alarms.get(id) ?? {}) } : state.alarms.get(id);
+  open(name, alarm, (updated) => upsertAlarm(updated));
+}
+
+export function initActionDialog() {
+  initDialog();
 }
 
 export function rerenderAlarms() {
@@ -300,61 +332,3 @@ export function rerenderAlarms() {
   renderDetail();
 }
 
-// ----------------------------------------------------------------- action dialog
-
-let pendingAction = null;
-
-export function openAction(name) {
-  const id = state.selectedAlarmId ?? detail?.id;
-  if (id === null || id === undefined) return;
-  const alarm = state.alarms.get(id) ?? detail;
-  pendingAction = { name, id };
-  const dialog = $("#action-dialog");
-  fill($("#action-title"), `${t(`action.${name}`)} — #${id} ${alarm?.title ?? ""}`);
-  dialog.dataset.action = name;
-  const input = $("#action-note");
-  input.value = "";
-  input.required = ACTIONS[name].noteRequired;
-  fill($("#action-error"), "");
-  dialog.showModal();
-  input.focus();
-}
-
-export function initActionDialog() {
-  const dialog = $("#action-dialog");
-  $("#action-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    confirmAction();
-  });
-  $("#action-cancel").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    pendingAction = null;
-  });
-}
-
-async function confirmAction() {
-  const dialog = $("#action-dialog");
-  if (!pendingAction) return;
-  const { name, id } = pendingAction;
-  const note = $("#action-note").value.trim();
-  const spec = ACTIONS[name];
-  if (spec.noteRequired && !note) {
-    fill($("#action-error"), t("dialog.noteRequired"));
-    $("#action-note").focus();
-    return;
-  }
-  dialog.close();
-  try {
-    const alarm = await api(`/alarms/${id}/${spec.path}`, {
-      method: "POST",
-      body: { note, ...spec.body },
-    });
-    upsertAlarm(alarm);
-    toast(t(`done.${name}`, { id }), "ok");
-  } catch (err) {
-    if (!(err instanceof ApiError)) toast(t("error.network", { msg: err.message }), "error");
-    else if (err.status === 409) toast(t("error.conflict"), "error");
-    else if (err.status === 403) toast(t("error.forbidden"), "error");
-    else if (err.status !== 401) toast(t("error.generic", { msg: err.message }), "error");
-  }
-}

@@ -4,9 +4,12 @@ const SESSION_KEY = "anfang.session";
 const BASE = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  /** `code` and `params`: a refusal the console can say in the operator's language. */
+  constructor(status, detail, code = null, params = null) {
     super(detail || `HTTP ${status}`);
     this.status = status;
+    this.code = code;
+    this.params = params;
   }
 }
 
@@ -39,13 +42,13 @@ export function sessionExpired(sess = session()) {
   return new Date(sess.expires_at).getTime() <= Date.now();
 }
 
-async function detailOf(response) {
+async function errorOf(response) {
   try {
     const body = await response.json();
-    if (typeof body.detail === "string") return body.detail;
-    return JSON.stringify(body.detail ?? body);
+    const detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
+    return new ApiError(response.status, detail, body.code ?? null, body.params ?? null);
   } catch {
-    return response.statusText;
+    return new ApiError(response.status, response.statusText);
   }
 }
 
@@ -72,9 +75,9 @@ export async function api(path, { method = "GET", body, query, auth = true } = {
   });
   if (response.status === 401 && auth) {
     onUnauthorized();
-    throw new ApiError(401, await detailOf(response));
+    throw await errorOf(response);
   }
-  if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+  if (!response.ok) throw await errorOf(response);
   if (response.status === 204) return null;
   return response.json();
 }

@@ -10,7 +10,7 @@ import { $, fill, formatTime } from "./dom.js";
 import { fillKindFilter, initEvents, liveEvent, reloadEvents, rerenderEvents } from "./events.js";
 import { applyStatic, lang, setLang, t, tOr } from "./i18n.js";
 import { loadSite, rerenderMap } from "./sitemap.js";
-import { unlockAudio } from "./sound.js";
+import { audioBlocked, onAudioState, unlockAudio } from "./sound.js";
 import { emit, on, state } from "./state.js";
 import { Stream } from "./stream.js";
 import * as videoTab from "./video.js";
@@ -239,6 +239,21 @@ function renderMute() {
   const button = $("#mute");
   button.setAttribute("aria-pressed", String(isMuted()));
   fill(button, isMuted() ? t("header.unmute") : t("header.mute"));
+  renderSoundWarning();
+}
+
+// The sound can be off without anyone choosing it (a reload: browsers allow audio only
+// after a click or key): say so where the operator looks, and let one click turn it on.
+function renderSoundWarning() {
+  const el = $("#sound-warning");
+  const off = isMuted() || audioBlocked();
+  el.hidden = !off;
+  el.dataset.reason = isMuted() ? "muted" : "blocked";
+  fill(el, "🔇 ", isMuted() ? t("sound.muted") : t("sound.off"));
+}
+
+function toggleWide() {
+  document.body.classList.toggle("wide");
 }
 
 function tickClock() {
@@ -257,12 +272,16 @@ function onKey(ev) {
   const target = ev.target;
   if (target.closest && target.closest("input, textarea, select")) return;
   const key = ev.key;
-  const actions = { a: "acknowledge", d: "dispatch", r: "resolve", f: "false_alarm" };
+  const actions = {
+    a: "acknowledge", c: "claim", d: "dispatch", r: "resolve", f: "false_alarm", n: "note",
+    t: "assign", p: "print",
+  };
   if (key === "ArrowDown" || key === "j") selectRelative(1);
   else if (key === "ArrowUp" || key === "k") selectRelative(-1);
   else if (actions[key.toLowerCase()]) openAction(actions[key.toLowerCase()]);
   else if (key === "?") $("#help-dialog").showModal();
   else if (key === "m" || key === "M") toggleMute();
+  else if (key === "w" || key === "W") toggleWide();
   else if (key === "l" || key === "L") switchLang();
   else if (/^[1-9]$/.test(key) && Number(key) <= TABS.length && !$(`#tab-${TABS[Number(key) - 1]}`).hidden) showTab(TABS[Number(key) - 1]);
   else return;
@@ -284,6 +303,12 @@ function boot() {
   $("#login-lang").addEventListener("click", switchLang);
   $("#lang").addEventListener("click", switchLang);
   $("#mute").addEventListener("click", toggleMute);
+  $("#sound-warning").addEventListener("click", () => {
+    if (isMuted()) toggleMute();
+    unlockAudio();
+  });
+  onAudioState(renderSoundWarning);
+  $("#wide-toggle").addEventListener("click", toggleWide);
   $("#help").addEventListener("click", () => $("#help-dialog").showModal());
   $("#help-close").addEventListener("click", () => $("#help-dialog").close());
   $("#logout").addEventListener("click", () => {

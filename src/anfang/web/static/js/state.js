@@ -30,13 +30,15 @@ export function kindLabel(kind) {
   return (lang() === "en" ? info.en : info.zh) || kind;
 }
 
-/** Priority 1 first; within a priority the longest-waiting alarm first. */
-export function sortedAlarms() {
-  return [...state.alarms.values()].sort(
+/** The queue's order (the server's GET /alarms/open has the same): priority 1 first;
+ *  within a priority, alarms nobody acknowledged before those being handled; then newest
+ *  first, so a new intrusion is never buried below older ones (escalation marks those). */
+export function sortedAlarms(list = [...state.alarms.values()]) {
+  return list.sort(
     (a, b) =>
       a.priority - b.priority ||
-      String(a.created_at).localeCompare(String(b.created_at)) ||
-      String(a.id).localeCompare(String(b.id)),
+      (a.state === "new" ? 0 : 1) - (b.state === "new" ? 0 : 1) ||
+      String(b.id).localeCompare(String(a.id)),
   );
 }
 
