@@ -43,6 +43,7 @@ class Perm(StrEnum):
     PATROL_CONFIGURE = "patrol.configure"  # checkpoints, guards, routes, schedules
     PARKING_CONFIGURE = "parking.configure"  # lots, lanes, white and black lists
     PHYSICAL_MANAGE = "physical.manage"  # the inventory of fences, doors, grilles, bollards
+    CENTER_DUTY = "center.duty"  # shifts, the duty log, hand-over
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
@@ -58,7 +59,9 @@ _DESK = {
 }
 
 GRANTS: dict[Role, frozenset[Perm]] = {
-    Role.OPERATOR: frozenset(_ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ}),
+    Role.OPERATOR: frozenset(
+        _ALL_READ | _DESK | {Perm.ALARMS_HANDLE, Perm.PEOPLE_READ, Perm.CENTER_DUTY}
+    ),
     Role.SUPERVISOR: frozenset(
         _ALL_READ
         | _DESK
@@ -66,6 +69,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.ALARMS_HANDLE,
             Perm.ALARM_DEFS_WRITE,
             Perm.PEOPLE_READ,
+            Perm.CENTER_DUTY,
             Perm.PATROL_CONFIGURE,
             Perm.PARKING_CONFIGURE,
             Perm.PHYSICAL_MANAGE,

@@ -128,6 +128,8 @@ class AlarmEngine:
         self.skip_alarm: set[str] = set()
         # Subsystems add what they know of an alarm's source (see AlarmContextSource).
         self.context_sources: list[AlarmContextSource] = []
+        # ... and which event sources belong to a household (the history searches by it).
+        self.household_sources: list[Callable[[Session, int], list[str]]] = []
 
     # ------------------------------------------------------------- writer hook
 

@@ -9,6 +9,7 @@ from anfang.core import alarm_service as svc
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext
 from anfang.store.models import Alarm, Building, Household, Resident, Site, Unit
+from anfang.subsystems.center.history import HistoryFilter, search
 from anfang.subsystems.home_alarm.context import account_of, alarm_context
 from anfang.subsystems.home_alarm.models import AlarmAccount, AlarmPartition, AlarmZone
 
@@ -52,3 +53,7 @@ async def test_a_burglary_says_whose_home_and_how_to_call(platform: Platform) ->
         # and the alarm detail carries it (the component added the source)
         keys = [x["key"] for x in svc.detail(s, platform.alarms, alarm.id)["context"]]
         assert keys == ["household", "panel"]
+        # the centre's history finds it by household
+        hh = sections["household"]["household_id"]
+        found, _ = search(s, platform.alarms, HistoryFilter(household_id=hh))
+        assert [a["id"] for a in found] == [alarm.id]

@@ -21,7 +21,7 @@ from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
 from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
-from anfang.subsystems.home_alarm.context import alarm_context
+from anfang.subsystems.home_alarm.context import alarm_context, household_sources
 from anfang.subsystems.home_alarm.service import AccountDirectory, seal_legacy_keys
 from anfang.subsystems.home_alarm.state import HomeAlarmState
 
@@ -60,6 +60,7 @@ class HomeAlarmComponent:
         hooks[at:at] = [self.accounts, self.state]
         platform.capabilities.provide(ACCOUNTS, self.accounts)
         platform.alarms.context_sources.append(alarm_context)
+        platform.alarms.household_sources.append(household_sources)
         platform.capabilities.provide(HOME_ALARM_STATE, self.state)
         self.interval = platform.settings.supervision_interval_seconds
         self._task: asyncio.Task[None] | None = None

@@ -24,6 +24,16 @@ def account_of(session: Session, source: str) -> AlarmAccount | None:
     return found
 
 
+def household_sources(session: Session, household_id: int) -> list[str]:
+    """The event sources of a household's panels (device code, else ``SIA-<account>``)."""
+    rows = session.execute(
+        select(AlarmAccount.account, AlarmAccount.device_code).where(
+            AlarmAccount.household_id == household_id
+        )
+    )
+    return [code or f"SIA-{account}" for account, code in rows]
+
+
 def address(session: Session, household_id: int) -> tuple[Household, str] | None:
     """A household and its address ("3号楼 2单元 1201")."""
     hh = session.get(Household, household_id)

@@ -1,0 +1,61 @@
+"""monitoring centre: duty shifts with their hand-over, and the duty log
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import anfang.store.base
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_WHEN = anfang.store.base.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    """Create the tables."""
+    op.create_table(
+        "center_shifts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("operator", sa.String(length=64), nullable=False),
+        sa.Column("started_at", _WHEN, nullable=False),
+        sa.Column("ended_at", _WHEN, nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("handover_to", sa.String(length=64), nullable=True),
+        sa.Column("handover_note", sa.Text(), nullable=False),
+        sa.Column("open_items", sa.JSON(), nullable=False),
+        sa.Column("handed_over_at", _WHEN, nullable=True),
+        sa.Column("accepted_by", sa.String(length=64), nullable=True),
+        sa.Column("accepted_at", _WHEN, nullable=True),
+        sa.Column("accept_note", sa.Text(), nullable=False),
+        sa.Column("next_shift_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_center_shifts_started_at", "center_shifts", ["started_at"], unique=False)
+    op.create_index("ix_center_shifts_state", "center_shifts", ["state"], unique=False)
+    op.create_table(
+        "center_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shift_id", sa.Integer(), nullable=False),
+        sa.Column("at", _WHEN, nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("open", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["shift_id"], ["center_shifts.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_center_log_shift_id", "center_log", ["shift_id"], unique=False)
+
+
+def downgrade() -> None:
+    """Drop the tables."""
+    op.drop_table("center_log")
+    op.drop_table("center_shifts")

@@ -1,0 +1,52 @@
+"""Monitoring-centre tables: duty shifts with their hand-over, and the duty log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anfang.store.base import Base
+
+
+class CenterShift(Base):
+    """One operator's shift at the monitoring centre.
+
+    ``state``: "on_duty", then "handing_over" once the outgoing operator signed the
+    hand-over (its open items and note frozen), then "closed" when the incoming operator
+    signed it too (their own shift starts in the same step).
+    """
+
+    __tablename__ = "center_shifts"
+    __table_args__ = (Index("ix_center_shifts_state", "state"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="on_duty")
+    handover_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    handover_note: Mapped[str] = mapped_column(Text, default="")
+    # What was open at hand-over: [{"kind": "alarm"|"note", "id", "title", "state"}].
+    open_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    handed_over_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    accepted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    accept_note: Mapped[str] = mapped_column(Text, default="")
+    next_shift_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CenterLogEntry(Base):
+    """A line of the duty log written by an operator (calls, visits, observations)."""
+
+    __tablename__ = "center_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(
+        ForeignKey("center_shifts.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(16), default="note")
+    text: Mapped[str] = mapped_column(Text)
+    open: Mapped[bool] = mapped_column(default=False)

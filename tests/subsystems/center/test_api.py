@@ -1,0 +1,71 @@
+"""The centre's routes end to end: history, duty and hand-over, report files (audited)."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from anfang.app.platform import Platform
+from anfang.store.base import utcnow
+from anfang.store.models import AuditEntry
+from tests.conftest import auth, first_login
+
+
+async def test_history_duty_and_reports(
+    app_client: httpx.AsyncClient, admin_token: str, platform: Platform
+) -> None:
+    h = auth(admin_token)
+    r = await app_client.post(
+        "/api/v1/events", headers=h, json={"kind": "perimeter.intrusion", "source": "PZ-01"}
+    )
+    assert r.status_code == 201
+    r = await app_client.get("/api/v1/center/alarms", headers=h, params={"kind": "perimeter.*"})
+    assert r.status_code == 200 and [a["source"] for a in r.json()["items"]] == ["PZ-01"]
+    r = await app_client.get(
+        "/api/v1/center/alarms", headers=h, params={"since": "2026-01-01T00:00:00"}
+    )
+    assert r.status_code == 422  # a time without its zone is refused, never guessed
+    r = await app_client.get("/api/v1/center/alarms", headers=h, params={"kind": "x'; --"})
+    assert r.status_code == 422
+
+    assert (await app_client.get("/api/v1/center/duty", headers=h)).json() is None
+    r = await app_client.post("/api/v1/center/log", headers=h, json={"text": "x"})
+    assert r.status_code == 409 and r.json()["code"] == "no_shift"
+    shift = (await app_client.post("/api/v1/center/shifts", headers=h)).json()
+    r = await app_client.post(
+        "/api/v1/center/log", headers=h, json={"text": "巡查东门", "category": "patrol"}
+    )
+    assert r.status_code == 201
+    r = await app_client.post(
+        f"/api/v1/center/shifts/{shift['id']}/handover", headers=h, json={"note": "无异常"}
+    )
+    assert r.status_code == 200 and r.json()["state"] == "handing_over"
+    r = await app_client.post(
+        "/api/v1/users",
+        headers=h,
+        json={"username": "op2", "password": "long-enough-pw", "role": "operator"},
+    )
+    op = auth(await first_login(app_client, "op2", "long-enough-pw"))
+    r = await app_client.post(f"/api/v1/center/shifts/{shift['id']}/accept", headers=op, json={})
+    assert r.status_code == 200 and r.json()["operator"] == "user:op2"
+    r = await app_client.get(f"/api/v1/center/shifts/{shift['id']}/log", headers=h)
+    assert r.json()["entries"][0]["text"] == "巡查东门" and r.json()["shift"]["state"] == "closed"
+
+    day = utcnow().astimezone(platform.alarms.tz).date().isoformat()
+    r = await app_client.get("/api/v1/center/reports/summary", headers=h, params={"day": day})
+    assert r.status_code == 200 and r.json()["totals"]["alarms"] == 1
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        r = await app_client.get(
+            f"/api/v1/center/reports/summary.{fmt}",
+            headers=h,
+            params={"day": day, "period": "month"},
+        )
+        assert r.status_code == 200 and r.content.startswith(magic)
+        assert "UTF-8''" in r.headers["content-disposition"]
+    r = await app_client.get("/api/v1/center/reports/summary.doc", headers=h, params={"day": day})
+    assert r.status_code == 422
+    with platform.read_session() as s:
+        exports = list(
+            s.scalars(select(AuditEntry).where(AuditEntry.action == "center.report.export"))
+        )
+    assert len(exports) == 2
