@@ -88,9 +88,10 @@ def test_issue_and_revoke_a_visitor_pass(
 
     page.click("#ic-pass-new")
     page.wait_for_selector("#ic-issue-dialog[open]")
-    page.select_option("#ic-issue-household", str(site["household"]))
+    page.fill("#ic-issue-hh-search", "1号楼 301")  # typed, not scrolled
     assert "1号楼1单元 301" in page.inner_text("#ic-issue-household")
-    page.select_option("#ic-issue-doors", ["RD-B2"])
+    page.select_option("#ic-issue-household", str(site["household"]))
+    page.check('#ic-issue-doors input[value="RD-B2"]')  # check boxes, no Ctrl-click
     page.fill("#ic-issue-phone", "13800138000")
     page.fill("#ic-issue-uses", "2")
     page.focus("#ic-issue-name")

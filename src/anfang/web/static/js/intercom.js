@@ -68,6 +68,7 @@ const ZH = {
   "passes.revoke.done": "已撤销：{name}",
   "passes.issue.title": "签发访客通行证",
   "passes.issue.household": "被访住户",
+  "passes.issue.hhSearch": "输入楼号、单元或房号查找，如“3号楼 1201”",
   "passes.issue.name": "访客姓名",
   "passes.issue.phone": "访客手机（可选）",
   "passes.issue.doors": "可通行的门（可多选）",
@@ -122,6 +123,7 @@ const EN = {
   "passes.revoke.done": "Revoked: {name}",
   "passes.issue.title": "Issue a visitor pass",
   "passes.issue.household": "Household visited",
+  "passes.issue.hhSearch": "Type building, unit or room, e.g. \u201c3号楼 1201\u201d",
   "passes.issue.name": "Visitor name",
   "passes.issue.phone": "Visitor mobile (optional)",
   "passes.issue.doors": "Doors (several allowed)",
@@ -263,13 +265,16 @@ function build() {
   const issue = dialog("ic-issue-dialog", "ic-issue-title",
     h("form", { id: "ic-issue-form", class: "ic-form", novalidate: true, onsubmit: onIssue },
       h("h2", { id: "ic-issue-title" }, t("passes.issue.title")),
-      field("passes.issue.household", h("select", { id: "ic-issue-household", required: true })),
+      field("passes.issue.household", h("input", { id: "ic-issue-hh-search", type: "search",
+        autocomplete: "off", placeholder: t("passes.issue.hhSearch"), oninput: fillHouseholds })),
+      h("select", { id: "ic-issue-household", required: true, size: 5,
+        "aria-label": t("passes.issue.household") }),
       field("passes.issue.name", h("input", { id: "ic-issue-name", required: true, maxlength: 100,
         autocomplete: "off" })),
       field("passes.issue.phone", h("input", { id: "ic-issue-phone", type: "tel", maxlength: 32,
         pattern: "[0-9+\\- ]{3,32}", autocomplete: "off" })),
-      field("passes.issue.doors", h("select", { id: "ic-issue-doors", multiple: true,
-        required: true, size: 5 })),
+      h("fieldset", { id: "ic-issue-doors", class: "ic-doors" },
+        h("legend", {}, t("passes.issue.doors"))),
       h("div", { class: "ic-pair" },
         field("passes.issue.from", h("input", { id: "ic-issue-from", type: "datetime-local",
           required: true })),
@@ -521,12 +526,24 @@ async function showQr(p, text = null) {
   }
 }
 
-function fillIssueChoices() {
+// Households shown in the list: every word typed must appear in the label ("3号楼 1201"),
+// so the desk finds one of 888 by typing instead of scrolling (issue 17).
+function fillHouseholds() {
+  const words = ($("#ic-issue-hh-search")?.value ?? "").trim().split(/\s+/).filter(Boolean);
   const households = [...view.households.entries()]
+    .filter(([, label]) => words.every((w) => label.includes(w)))
     .sort((a, b) => a[1].localeCompare(b[1], "zh-CN", { numeric: true }));
-  fill($("#ic-issue-household"), households.map(([id, label]) => h("option", { value: id }, label)));
-  fill($("#ic-issue-doors"), view.doors.map((d) =>
-    h("option", { value: d.code }, d.name && d.name !== d.code ? `${d.name} (${d.code})` : d.code)));
+  const select = $("#ic-issue-household");
+  fill(select, households.slice(0, 200).map(([id, label]) => h("option", { value: id }, label)));
+  if (households.length === 1 || (households.length && !select.value)) select.selectedIndex = 0;
+}
+
+function fillIssueChoices() {
+  fillHouseholds();
+  // Doors as check boxes: a multiple select needed Ctrl-click (issue 17).
+  fill($("#ic-issue-doors"), h("legend", {}, t("passes.issue.doors")), view.doors.map((d) =>
+    h("label", { class: "ic-door" }, h("input", { type: "checkbox", value: d.code }), " ",
+      d.name && d.name !== d.code ? `${d.name} (${d.code})` : d.code)));
 }
 
 async function openIssue() {
@@ -538,16 +555,16 @@ async function openIssue() {
   $("#ic-issue-until").value = localInput(new Date(now.getTime() + 4 * 3600 * 1000));
   fill($("#ic-issue-error"), "");
   $("#ic-issue-dialog").showModal();
-  $("#ic-issue-household").focus();
+  $("#ic-issue-hh-search").focus();
 }
 
 async function onIssue(ev) {
   ev.preventDefault();
   const form = $("#ic-issue-form");
-  const doors = [...$("#ic-issue-doors").selectedOptions].map((o) => o.value);
+  const doors = [...document.querySelectorAll("#ic-issue-doors input:checked")].map((o) => o.value);
   if (!doors.length) {
     fill($("#ic-issue-error"), t("passes.issue.noDoors"));
-    $("#ic-issue-doors").focus();
+    $("#ic-issue-doors input")?.focus();
     return;
   }
   if (!form.reportValidity()) return;
