@@ -65,3 +65,15 @@ async def test_health_metrics_openapi(app_client: httpx.AsyncClient, admin_token
     spec = (await app_client.get("/openapi.json")).json()
     assert "/api/v1/alarms/{alarm_id}/acknowledge" in spec["paths"]
     assert (await app_client.get("/docs")).status_code == 200
+
+
+async def test_an_unknown_address_is_a_page_for_people_and_json_for_programs(
+    app_client: httpx.AsyncClient,
+) -> None:
+    page = await app_client.get("/no/such/page", headers={"Accept": "text/html,*/*"})
+    assert page.status_code == 404 and "页面不存在" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = await app_client.get("/api/v1/nothing-here", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    plain = await app_client.get("/no/such/page")
+    assert plain.status_code == 404 and plain.json() == {"detail": "Not Found"}

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anfang import __version__
@@ -176,6 +178,14 @@ def _mount_console(app: FastAPI) -> None:
     mount_console(app)
 
 
+NOT_FOUND_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>页面不存在 · Not found</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
+<body><h1>页面不存在</h1><p>该地址没有对应的页面。 This address has no page.</p>
+<p><a href="/">返回监控中心 · Back to the console</a></p></body></html>
+"""
+
+
 def _install_handlers(app: FastAPI) -> None:
     def handler(
         status: int, detail: Callable[[Exception], Any], headers: dict[str, str] | None = None
@@ -232,3 +242,15 @@ def _install_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(RequestValidationError, validation)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        # A person who typed a wrong address gets a page in their language with a way back;
+        # the API and every program asking for JSON keep the JSON answer.
+        assert isinstance(exc, StarletteHTTPException)
+        wants_page = "text/html" in request.headers.get("accept", "")
+        path = request.url.path
+        if exc.status_code == 404 and wants_page and not path.startswith(("/api/", "/ingest/")):
+            return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
