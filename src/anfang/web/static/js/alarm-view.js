@@ -97,7 +97,7 @@ export function contextNodes(sections) {
       h(
         "dl",
         { class: "fields" },
-        sec.fields.map((f) => [
+        sec.fields.flatMap((f) => [
           h("dt", {}, lang() === "en" ? f.en : f.zh),
           h(
             "dd",

@@ -19,15 +19,16 @@ import * as intercomTab from "./intercom.js";
 import * as parkingTab from "./parking.js";
 import * as patrolTab from "./patrol.js";
 import * as usersTab from "./users.js";
+import * as centerTab from "./center.js";
 import { toast } from "./toast.js";
 
 const TABS = [
-  "events", "devices", "map", "video", "access", "intercom", "patrol", "parking", "users",
+  "events", "devices", "map", "video", "access", "intercom", "patrol", "parking", "users", "center",
 ];
 // Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
 const TAB_MODULES = {
   video: videoTab, access: accessTab, intercom: intercomTab, patrol: patrolTab,
-  parking: parkingTab, users: usersTab,
+  parking: parkingTab, users: usersTab, center: centerTab,
 };
 let running = false;
 let expiryTimer = null;
@@ -283,7 +284,7 @@ function onKey(ev) {
   else if (key === "m" || key === "M") toggleMute();
   else if (key === "w" || key === "W") toggleWide();
   else if (key === "l" || key === "L") switchLang();
-  else if (/^[1-9]$/.test(key) && Number(key) <= TABS.length && !$(`#tab-${TABS[Number(key) - 1]}`).hidden) showTab(TABS[Number(key) - 1]);
+  else if (/^[0-9]$/.test(key) && !$(`#tab-${TABS[(Number(key) + 9) % 10]}`).hidden) showTab(TABS[(Number(key) + 9) % 10]);
   else return;
   ev.preventDefault();
 }
