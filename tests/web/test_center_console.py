@@ -20,6 +20,7 @@ import httpx
 import orjson
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from anfang.ingest.http_push import sign
 from tests.web.conftest import Server
@@ -148,10 +149,19 @@ def test_an_operators_day(console: Console, browser: Any, tmp_path: Path) -> Non
     book = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
     assert book["概览"]["B3"].value >= 1
 
+    # The perimeter zone is bypassed for works, with a reason, and back again.
+    zone = page.locator('#arming-zones tr[data-zone="Z1"]')
+    zone.locator("button.bypass").click()
+    page.fill("#arming-bypass-dialog-input", "西墙施工")
+    page.click('#arming-bypass-dialog button[type="submit"]')
+    expect(zone).to_contain_text("西墙施工")
+    zone.locator("button.unbypass").click()
+    expect(zone.locator("button.bypass")).to_be_visible()
+
     # Hand-over: the outgoing operator signs, a second operator signs for it.
     page.click("#center-handover")
-    page.fill("#center-note-input", "西墙野猫频繁，注意")
-    page.click('#center-note-dialog button[value="ok"]')
+    page.fill("#center-note-dialog-input", "西墙野猫频繁，注意")
+    page.click('#center-note-dialog button[type="submit"]')
     page.wait_for_selector('.handover:has-text("东门道闸抬杆慢")')
     other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     try:
@@ -163,8 +173,8 @@ def test_an_operators_day(console: Console, browser: Any, tmp_path: Path) -> Non
         second.page.wait_for_selector("#app:not([hidden])")
         second.page.keyboard.press("0")
         second.page.click("#center-accept")
-        second.page.fill("#center-note-input", "已接班")
-        second.page.click('#center-note-dialog button[value="ok"]')
+        second.page.fill("#center-note-dialog-input", "已接班")
+        second.page.click('#center-note-dialog button[type="submit"]')
         second.page.wait_for_selector('.on-duty:has-text("op2")')
         assert not second.errors, second.errors
     finally:

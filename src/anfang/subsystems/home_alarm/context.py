@@ -91,6 +91,7 @@ def alarm_context(session: Session, alarm: Alarm) -> list[dict[str, Any]]:
         if zone is not None:
             panel.append(field("防区类型", "Zone type", zone.zone_type, zonetype=True))
     part_code = part_code or (zone.partition if zone is not None and zone.partition else "")
+    part = None
     if part_code:
         part = session.scalar(
             select(AlarmPartition).where(
@@ -113,6 +114,7 @@ def alarm_context(session: Session, alarm: Alarm) -> list[dict[str, Any]]:
             "en": "Alarm panel",
             "account": acct.account,
             "partition": part_code or None,
+            "settable": bool(part_code and part is not None and part.operator_settable),
             "fields": panel,
         }
     )

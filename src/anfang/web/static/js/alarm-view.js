@@ -87,8 +87,9 @@ function valueOf(f) {
   return f.value ?? "—";
 }
 
-/** The context sections (place, household, panel…) as definition lists. */
-export function contextNodes(sections) {
+/** The context sections (place, household, panel…) as definition lists; `extra(section)`
+ *  may add controls to a section (the detail's arm and disarm buttons). */
+export function contextNodes(sections, extra = () => null) {
   return (sections ?? []).map((sec) =>
     h(
       "section",
@@ -109,6 +110,7 @@ export function contextNodes(sections) {
           ),
         ]),
       ),
+      extra(sec),
     ),
   );
 }

@@ -2,6 +2,7 @@
 
 import { ACTIONS, heldByOther, initActionDialog as initDialog, openAction as open, unavailable } from "./alarm-actions.js";
 import { printRecord } from "./alarm-record.js";
+import { armButtons } from "./arming.js";
 import {
   actorName, contextNodes, dispositionText, holderLabel, loadCauses, loadMedia, payloadText,
   transitionText,
@@ -230,7 +231,10 @@ export function renderDetail() {
       a.escalation_level > 0 ? h("span", { class: "esc-badge" }, t("detail.escalated", { n: a.escalation_level })) : null,
     ),
     actionBar(a),
-    contextNodes(a.context),
+    contextNodes(a.context, (sec) =>
+      sec.key === "panel" && sec.partition
+        ? armButtons(sec.account, sec.partition, sec.settable, () => loadDetail(a.id))
+        : null),
     h(
       "dl",
       { class: "fields" },

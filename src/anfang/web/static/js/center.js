@@ -9,7 +9,9 @@ import { api, downloadFile } from "./api.js";
 import { $, fill, formatShort, formatTime, h } from "./dom.js";
 import { lang, t, tOr } from "./i18n.js";
 import { kindLabel, state } from "./state.js";
+import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
+import { armingSection, refreshArming } from "./arming.js";
 import "./center-strings.js";
 
 const view = { root: null, visible: false, timer: null, duty: null, log: null, history: [],
@@ -60,6 +62,7 @@ function build() {
             h("thead", {}, h("tr", {}, ["center.h.time", "center.h.priority", "center.h.title", "center.h.state", "center.h.disposition", "center.h.assignee"].map((k) => h("th", {}, t(k))))),
             h("tbody", { id: "center-history-rows" })),
           h("button", { id: "center-more", type: "button", hidden: true, onclick: () => search(true) }, t("events.more")))),
+      armingSection(),
       section("center-report", "center.report",
         h("div", { class: "filters wrap" },
           h("label", {}, t("center.r.period"), h("select", { id: "cr-period", onchange: loadReport },
@@ -188,21 +191,8 @@ async function accept(d) {
 }
 
 function askNote(titleKey) {
-  // A small dialog of our own (window.prompt blocks the page and cannot be styled).
-  return new Promise((resolve) => {
-    const input = h("textarea", { id: "center-note-input", rows: 3, maxlength: 4000 });
-    const dialog = h("dialog", { id: "center-note-dialog" },
-      h("form", { method: "dialog" }, h("h2", {}, t(titleKey)), input,
-        h("div", { class: "row" }, h("button", { type: "submit", class: "primary", value: "ok" }, t("dialog.confirm")),
-          h("button", { type: "submit", value: "cancel" }, t("dialog.cancel")))));
-    document.body.append(dialog);
-    dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "ok" ? input.value.trim() : null);
-      dialog.remove();
-    });
-    dialog.showModal();
-    input.focus();
-  });
+  return askReason({ id: "center-note-dialog", title: t(titleKey), label: t("dialog.note"),
+    required: false, maxlength: 4000 });
 }
 
 // ------------------------------------------------------------------ history
@@ -326,6 +316,7 @@ export function show() {
   loop();
   search(false);
   loadReport();
+  refreshArming();
 }
 
 export function hide() {
@@ -335,6 +326,7 @@ export function hide() {
 
 export function rerender() {
   build();
+  refreshArming();
   renderDuty();
   renderHistory();
   renderReport();

@@ -5,15 +5,16 @@
 import { fill, h } from "./dom.js";
 import { t } from "./i18n.js";
 
-/** Ask for a reason; resolves to the text, or null when the operator cancels. */
-export function askReason({ id, title, label, minlength = 2, maxlength = 500 }) {
+/** Ask for a reason (or an optional note: `required: false`); resolves to the text, or
+ *  null when the operator cancels. */
+export function askReason({ id, title, label, minlength = 2, maxlength = 500, required = true }) {
   let dialog = document.getElementById(id);
   if (!dialog) {
     dialog = h("dialog", { id, class: "reason-dialog", "aria-labelledby": `${id}-title` });
     document.body.append(dialog);
   }
-  const input = h("input", { id: `${id}-input`, required: true, minlength, maxlength,
-    autocomplete: "off" });
+  const input = h("input", { id: `${id}-input`, required, minlength: required ? minlength : 0,
+    maxlength, autocomplete: "off" });
   return new Promise((resolve) => {
     let answer = null;
     const submit = (ev) => {
