@@ -90,7 +90,10 @@ def vserver(tmp_path_factory: pytest.TempPathFactory, rtsp: str) -> Iterator[Ser
 def page(browser: Any, vserver: Server) -> Iterator[Any]:
     """A logged-in console on the video tab (browser time zone UTC, Chinese)."""
     context = browser.new_context(
-        viewport={"width": 1600, "height": 1000}, locale="zh-CN", timezone_id="UTC"
+        viewport={"width": 1600, "height": 1000},
+        locale="zh-CN",
+        timezone_id="UTC",
+        accept_downloads=True,
     )
     p = context.new_page()
     errors: list[str] = []
@@ -132,6 +135,14 @@ def test_live_tile_receives_video(page: Any) -> None:
         "v => Number(v.dataset.fragments || 0) > 25 && v.buffered.length > 0 && v.currentTime > 0",
         arg=video.element_handle(),
     )
+    # The wall has the width (the video tab widens the work area), a tile its snapshot.
+    assert page.evaluate("document.body.classList.contains('wide')")
+    with page.expect_download() as got:
+        page.click('.video-tile[data-camera="CAM-V1"] .tile-snap')
+    assert got.value.suggested_filename.startswith("CAM-V1-")
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.click("#video-tour")
+    expect(page.locator('.video-tile[data-index="0"]')).not_to_have_attribute("data-camera", "")
 
 
 def test_playback_of_a_recorded_range_with_seek_speed_and_export(page: Any) -> None:

@@ -215,6 +215,15 @@ function showTab(name) {
     $(`#panel-${tab}`).hidden = tab !== name;
   }
   if (name === "map") rerenderMap();
+  // The video wall takes the width by itself (it was squeezed into a third: issue 17);
+  // leaving the tab gives the width back, unless the operator chose it (Z).
+  if (name === "video" && !document.body.classList.contains("wide")) {
+    document.body.classList.add("wide");
+    autoWide = true;
+  } else if (name !== "video" && autoWide) {
+    document.body.classList.remove("wide");
+    autoWide = false;
+  }
   for (const [tab, mod] of Object.entries(TAB_MODULES)) {
     if (tab === name) mod.show();
     else mod.hide();
@@ -253,7 +262,10 @@ function renderSoundWarning() {
   fill(el, "🔇 ", isMuted() ? t("sound.muted") : t("sound.off"));
 }
 
+let autoWide = false;
+
 function toggleWide() {
+  autoWide = false;
   document.body.classList.toggle("wide");
 }
 
@@ -282,7 +294,7 @@ function onKey(ev) {
   else if (actions[key.toLowerCase()]) openAction(actions[key.toLowerCase()]);
   else if (key === "?") $("#help-dialog").showModal();
   else if (key === "m" || key === "M") toggleMute();
-  else if (key === "w" || key === "W") toggleWide();
+  else if (key === "z" || key === "Z") toggleWide();
   else if (key === "l" || key === "L") switchLang();
   else if (/^[0-9]$/.test(key) && !$(`#tab-${TABS[(Number(key) + 9) % 10]}`).hidden) showTab(TABS[(Number(key) + 9) % 10]);
   else return;

@@ -17,6 +17,12 @@ const ZH = {
   "video.live": "实时预览",
   "video.playback": "录像回放",
   "video.emptyTile": "点击左侧摄像机，放入选中的画面",
+  "video.fullscreen": "全屏",
+  "video.snapshot": "抓图（保存为图片）",
+  "video.closeTile": "关闭画面",
+  "video.noPicture": "该画面还没有图像",
+  "video.tour": "轮巡",
+  "video.wallFull": "电视墙全屏",
   "video.camera": "摄像机",
   "video.start": "开始时间",
   "video.end": "结束时间",
@@ -52,6 +58,12 @@ const EN = {
   "video.live": "Live",
   "video.playback": "Playback",
   "video.emptyTile": "Click a camera on the left to put it in the selected tile",
+  "video.fullscreen": "Full screen",
+  "video.snapshot": "Snapshot (save as a picture)",
+  "video.closeTile": "Close the tile",
+  "video.noPicture": "No picture in this tile yet",
+  "video.tour": "Tour",
+  "video.wallFull": "Wall full screen",
   "video.camera": "Camera",
   "video.start": "Start",
   "video.end": "End",
@@ -158,6 +170,7 @@ function renderTile(tile, i) {
     tile.code ? video : h("span", { class: "muted video-empty" }, t("video.emptyTile")),
     label,
     status,
+    tile.code ? tileTools(tile, i) : null,
   );
   if (tile.code && view.visible && !tile.player) {
     tile.player = new LivePlayer(video, tile.code, {
@@ -172,6 +185,72 @@ function renderTile(tile, i) {
   }
   tile.el = el;
   return el;
+}
+
+// A tile's own buttons: its picture full screen, and a snapshot of the live picture saved
+// as a PNG on the operator's computer (a live frame, not recorded material).
+function tileTools(tile, i) {
+  const stop = (fn) => (ev) => {
+    ev.stopPropagation();
+    fn();
+  };
+  return h("div", { class: "tile-tools" },
+    h("button", { type: "button", class: "tile-full", title: t("video.fullscreen"), onclick: stop(() => tile.el?.requestFullscreen?.()) }, "⛶"),
+    h("button", { type: "button", class: "tile-snap", title: t("video.snapshot"), onclick: stop(() => snapshot(tile)) }, "📷"),
+    h("button", { type: "button", class: "tile-close", title: t("video.closeTile"), onclick: stop(() => {
+      tile.player?.stop();
+      view.tiles[i] = { code: null };
+      renderWall();
+    }) }, "✕"));
+}
+
+function snapshot(tile) {
+  const v = tile.video;
+  if (!v || !v.videoWidth) {
+    toast(t("video.noPicture"), "error");
+    return;
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = v.videoWidth;
+  canvas.height = v.videoHeight;
+  canvas.getContext("2d").drawImage(v, 0, 0);
+  canvas.toBlob((blob) => {
+    const a = document.createElement("a");
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+    a.href = URL.createObjectURL(blob);
+    a.download = `${tile.code}-${stamp}.png`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    document.documentElement.dataset.snapshot = a.download;
+  }, "image/png");
+}
+
+// A tour: the wall steps through every camera, a wall's worth at a time.
+const TOUR_MS = 15000;
+
+function toggleTour() {
+  if (view.tour) {
+    clearInterval(view.tour);
+    view.tour = null;
+  } else {
+    view.tourAt = 0;
+    stepTour();
+    view.tour = setInterval(stepTour, TOUR_MS);
+  }
+  $("#video-tour")?.classList.toggle("active", Boolean(view.tour));
+}
+
+function stepTour() {
+  const all = cameras();
+  if (!all.length || !view.visible) return;
+  const start = view.tourAt % all.length;
+  for (let i = 0; i < view.layout; i += 1) {
+    const cam = all[(start + i) % all.length];
+    if (i < all.length) assign(i, cam.code);
+  }
+  view.tourAt = start + view.layout;
 }
 
 function stopWall() {
@@ -417,6 +496,8 @@ function build() {
         { class: "video-toolbar" },
         h("span", { class: "muted" }, t("video.layout")),
         ...LAYOUTS.map((n) => h("button", { type: "button", dataset: { layoutBtn: String(n) }, onclick: () => setLayout(n) }, String(n))),
+        h("button", { type: "button", id: "video-tour", class: view.tour ? "active" : "", onclick: toggleTour }, t("video.tour")),
+        h("button", { type: "button", id: "video-wall-full", onclick: () => $("#video-wall")?.requestFullscreen?.() }, `⛶ ${t("video.wallFull")}`),
         h("span", { class: "muted video-keys" }, t("video.keys")),
       ),
       h("div", { id: "video-wall", class: "video-wall" }),
@@ -493,6 +574,7 @@ export function show() {
 
 export function hide() {
   view.visible = false;
+  if (view.tour) toggleTour();
   stopWall();
   view.recording?.video.pause();
 }
