@@ -149,6 +149,28 @@ def test_an_operators_day(console: Console, browser: Any, tmp_path: Path) -> Non
     book = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
     assert book["概览"]["B3"].value >= 1
 
+    # A linkage rule written in the console acts: the next intrusion at PIR-Z9 also raises
+    # a rule alarm. A rule that would set itself off is refused with the reason.
+    page.click("#rule-new")
+    page.fill("#rule-name", "西墙入侵加报")
+    page.fill("#rule-kinds", "perimeter.intrusion")
+    page.fill("#rule-devices", "PIR-Z9")
+    page.check("#rule-a-raise_alarm")
+    page.click("#rule-dry-run")
+    page.wait_for_selector('#rule-dry:has-text("将触发 1 次")')
+    page.click('#rule-form button[type="submit"]')
+    page.wait_for_selector('#rules-rows tr[data-rule="西墙入侵加报"]')
+    page.click("#rule-new")
+    page.fill("#rule-name", "自触发")
+    page.fill("#rule-kinds", "center.rule_alarm")
+    page.check("#rule-a-raise_alarm")
+    page.click('#rule-form button[type="submit"]')
+    page.wait_for_selector('#rule-error:has-text("循环")')
+    page.keyboard.press("Escape")
+    _push(server, "perimeter.intrusion", "01JDAYTEST0000000000000002")
+    page.locator("#alarm-list li.alarm", has_text="联动规则告警").wait_for()
+    _shot(page, tmp_path, "console-rules")
+
     # The perimeter zone is bypassed for works, with a reason, and back again.
     zone = page.locator('#arming-zones tr[data-zone="Z1"]')
     zone.locator("button.bypass").click()

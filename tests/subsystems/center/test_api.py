@@ -69,3 +69,38 @@ async def test_history_duty_and_reports(
             s.scalars(select(AuditEntry).where(AuditEntry.action == "center.report.export"))
         )
     assert len(exports) == 2
+
+
+async def test_rules_routes(app_client: httpx.AsyncClient, admin_token: str) -> None:
+    h = auth(admin_token)
+    rule = {"name": "入侵联动", "kinds": ["perimeter.intrusion"], "actions": [{"type": "clip"}]}
+    r = await app_client.post("/api/v1/center/rules", headers=h, json=rule)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    assert r.json()["version"] == 1 and r.json()["problems"] == []
+    r = await app_client.post(
+        "/api/v1/center/rules", headers=h, json={**rule, "name": "x", "kinds": ["nope.nothing"]}
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_kind"
+    r = await app_client.post("/api/v1/center/rules", headers=h, json=rule)
+    assert r.status_code == 409  # the name is taken
+    r = await app_client.put(
+        f"/api/v1/center/rules/{rid}", headers=h, json={**rule, "enabled": False}
+    )
+    assert r.status_code == 200 and r.json()["version"] == 2
+    r = await app_client.get(f"/api/v1/center/rules/{rid}/versions", headers=h)
+    assert [v["version"] for v in r.json()] == [2, 1]
+    r = await app_client.post("/api/v1/center/rules/dry-run", headers=h, json=rule)
+    assert r.status_code == 200 and r.json()["matched"] == 0
+    r = await app_client.post(
+        "/api/v1/users",
+        headers=h,
+        json={"username": "op3", "password": "long-enough-pw", "role": "operator"},
+    )
+    op = auth(await first_login(app_client, "op3", "long-enough-pw"))
+    r = await app_client.post("/api/v1/center/rules", headers=op, json={**rule, "name": "y"})
+    assert r.status_code == 403
+    assert (await app_client.get("/api/v1/center/rules", headers=op)).status_code == 200
+    r = await app_client.delete(f"/api/v1/center/rules/{rid}", headers=h)
+    assert r.status_code == 204
+    assert (await app_client.get("/api/v1/center/rules", headers=h)).json() == []

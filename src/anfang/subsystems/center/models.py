@@ -1,11 +1,12 @@
-"""Monitoring-centre tables: duty shifts with their hand-over, and the duty log."""
+"""Monitoring-centre tables: duty shifts with their hand-over, the duty log, linkage rules
+and their versions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anfang.store.base import Base
@@ -50,3 +51,36 @@ class CenterLogEntry(Base):
     category: Mapped[str] = mapped_column(String(16), default="note")
     text: Mapped[str] = mapped_column(Text)
     open: Mapped[bool] = mapped_column(default=False)
+
+
+class CenterRule(Base):
+    """A linkage rule (see :mod:`anfang.core.linkage_rules`); ``version`` counts its edits,
+    each kept whole in ``center_rule_versions``."""
+
+    __tablename__ = "center_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kinds: Mapped[list[Any]] = mapped_column(JSON)
+    device_codes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    zone_ids: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    building_ids: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    schedule: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    actions: Mapped[list[Any]] = mapped_column(JSON)
+    # The webhook key of its notify actions, sealed (never returned, never logged).
+    notify_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class CenterRuleVersion(Base):
+    """One saved version of a rule, as it was saved (the secret left out)."""
+
+    __tablename__ = "center_rule_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))

@@ -82,3 +82,89 @@ class AcceptIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     note: str = Field(default="", max_length=4000)
+
+
+ActionType = Literal[
+    "snapshot",
+    "clip",
+    "popup",
+    "ptz_preset",
+    "open_door",
+    "lock_door",
+    "output",
+    "notify",
+    "raise_alarm",
+]
+
+
+class ActionIn(BaseModel):
+    """One action of a rule and its parameters (which ones each needs: docs/center.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: ActionType
+    cameras: list[str] | None = Field(default=None, max_length=16)
+    camera: str | None = Field(default=None, max_length=64)
+    preset: str | None = Field(default=None, max_length=64)
+    door: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=64)
+    output: str | None = Field(default=None, max_length=32)
+    on: bool | None = None
+    url: str | None = Field(default=None, max_length=500)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    title: str | None = Field(default=None, max_length=200)
+    pre_s: int | None = Field(default=None, ge=0, le=120)
+    post_s: int | None = Field(default=None, ge=1, le=300)
+
+
+class WindowIn(BaseModel):
+    """When a rule is active (ISO weekdays 1–7, local site time; may cross midnight)."""
+
+    model_config = ConfigDict(extra="forbid")
+    days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
+    start: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class RuleIn(BaseModel):
+    """A linkage rule; a scope left out (null) means any device, zone or building."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+    kinds: list[str] = Field(min_length=1, max_length=20)
+    device_codes: list[str] | None = Field(default=None, max_length=200)
+    zone_ids: list[int] | None = Field(default=None, max_length=200)
+    building_ids: list[int] | None = Field(default=None, max_length=200)
+    schedule: list[WindowIn] | None = Field(default=None, max_length=14)
+    actions: list[ActionIn] = Field(min_length=1, max_length=10)
+    notify_secret: str | None = Field(
+        default=None, min_length=16, max_length=200, description="write-only webhook key"
+    )
+
+
+class RuleOut(BaseModel):
+    """A rule as the API shows it, with what is wrong with it now (``problems``: a device
+    or zone deleted since, an action no part of this installation carries out)."""
+
+    id: int
+    name: str
+    enabled: bool
+    version: int
+    kinds: list[str]
+    device_codes: list[str] | None
+    zone_ids: list[int] | None
+    building_ids: list[int] | None
+    schedule: list[dict[str, Any]] | None
+    actions: list[dict[str, Any]]
+    notify_secret_set: bool
+    updated_at: datetime
+    updated_by: str
+    problems: list[dict[str, Any]]
+
+
+class DryRun(BaseModel):
+    """What a rule would have done over the last day's events."""
+
+    events_checked: int
+    matched: int
+    examples: list[dict[str, Any]]

@@ -19,6 +19,7 @@ from anfang.core.alarm_rules import OPEN_STATES, Step
 from anfang.core.alarms import AlarmEngine
 from anfang.core.errors import DomainError
 from anfang.core.events import Event
+from anfang.core.linkage import Linkage
 from anfang.core.writer import WriteContext, Writer
 from anfang.store.base import utcnow
 from anfang.store.models import Alarm
@@ -40,6 +41,9 @@ class CenterPlatform(Protocol):
 
     @property
     def alarms(self) -> AlarmEngine: ...
+
+    @property
+    def linkage(self) -> Linkage: ...
 
     def read_session(self) -> AbstractContextManager[Session]: ...
 

@@ -1,4 +1,4 @@
-"""monitoring centre: duty shifts with their hand-over, and the duty log
+"""monitoring centre: duty shifts with their hand-over, the duty log, linkage rules
 
 Revision ID: 0016
 Revises: 0015
@@ -53,9 +53,42 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_center_log_shift_id", "center_log", ["shift_id"], unique=False)
+    op.create_table(
+        "center_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("kinds", sa.JSON(), nullable=False),
+        sa.Column("device_codes", sa.JSON(), nullable=True),
+        sa.Column("zone_ids", sa.JSON(), nullable=True),
+        sa.Column("building_ids", sa.JSON(), nullable=True),
+        sa.Column("schedule", sa.JSON(), nullable=True),
+        sa.Column("actions", sa.JSON(), nullable=False),
+        sa.Column("notify_secret_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("updated_at", _WHEN, nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "center_rule_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("rule_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("at", _WHEN, nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_center_rule_versions_rule_id", "center_rule_versions", ["rule_id"], unique=False
+    )
 
 
 def downgrade() -> None:
     """Drop the tables."""
+    op.drop_table("center_rule_versions")
+    op.drop_table("center_rules")
     op.drop_table("center_log")
     op.drop_table("center_shifts")

@@ -1,4 +1,6 @@
-"""The monitoring centre has no device of its own: what it handles arrives as events and
-alarms from the other subsystems, and operators act through the API."""
+"""The monitoring centre's one wire protocol is outgoing: the linkage rules' webhook
+(``webhook.py``, pure: body, HMAC signature, back-off; ``webhook_transport.py``: the
+delivery with retries). What it handles arrives as events and alarms from the other
+subsystems."""
 
-TRANSPORTS: frozenset[str] = frozenset()
+TRANSPORTS = frozenset({"webhook_transport"})

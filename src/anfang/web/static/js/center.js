@@ -12,6 +12,7 @@ import { kindLabel, state } from "./state.js";
 import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
 import { armingSection, refreshArming } from "./arming.js";
+import { refreshRules, rulesSection } from "./rules.js";
 import "./center-strings.js";
 
 const view = { root: null, visible: false, timer: null, duty: null, log: null, history: [],
@@ -63,6 +64,7 @@ function build() {
             h("tbody", { id: "center-history-rows" })),
           h("button", { id: "center-more", type: "button", hidden: true, onclick: () => search(true) }, t("events.more")))),
       armingSection(),
+      rulesSection(),
       section("center-report", "center.report",
         h("div", { class: "filters wrap" },
           h("label", {}, t("center.r.period"), h("select", { id: "cr-period", onchange: loadReport },
@@ -317,6 +319,7 @@ export function show() {
   search(false);
   loadReport();
   refreshArming();
+  refreshRules();
 }
 
 export function hide() {
@@ -327,6 +330,7 @@ export function hide() {
 export function rerender() {
   build();
   refreshArming();
+  refreshRules();
   renderDuty();
   renderHistory();
   renderReport();

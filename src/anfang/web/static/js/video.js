@@ -564,6 +564,13 @@ export function init() {
     onAlarms();
   });
   document.addEventListener("keydown", onKey);
+  // A linkage rule's pop-up: the camera it names, live, whatever tab is open.
+  on("event", (ev) => {
+    if (ev.kind === "center.rule_popup" && ev.payload?.camera) {
+      closePopup();
+      showPopup({ id: ev.id, title: ev.payload.title ?? "" }, ev.payload.camera, []);
+    }
+  });
 }
 
 export function show() {
