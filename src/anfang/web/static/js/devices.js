@@ -29,7 +29,7 @@ const render = scheduler(() => {
             { class: changed.has(d.id) ? "flash" : "", dataset: { id: d.id, state: d.state } },
             h("td", { class: "mono" }, d.code),
             h("td", {}, d.name),
-            h("td", {}, d.type),
+            h("td", {}, tOr(`devtype.${d.type}`, d.type)),
             h("td", {}, tOr(`subsystem.${d.subsystem}`, d.subsystem)),
             h("td", {}, deviceStateBadge(d.state)),
             h("td", { class: "nowrap" }, formatTime(d.last_seen_at)),

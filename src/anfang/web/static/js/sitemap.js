@@ -159,7 +159,7 @@ function showDevice(id) {
     h(
       "dl",
       { class: "fields", id: "map-device" },
-      field("devices.type", d.type),
+      field("devices.type", tOr(`devtype.${d.type}`, d.type)),
       field("devices.subsystem", tOr(`subsystem.${d.subsystem}`, d.subsystem)),
       field("devices.state", deviceStateBadge(d.state)),
       field("devices.lastSeen", formatTime(d.last_seen_at)),
