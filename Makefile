@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face bench-patrol bench-parking clean
+.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face bench-patrol bench-parking bench-console clean
 
 run: setup demo-debs  ## start the demo community; console at http://127.0.0.1:8080
 	$(BIN)/anfang demo
@@ -60,6 +60,10 @@ bench-patrol: setup
 
 bench-parking: setup
 	$(BIN)/python -m bench.parking
+
+bench-console: setup
+	bash scripts/debian-packages.sh bench
+	$(BIN)/python -m bench.console
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

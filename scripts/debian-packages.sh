@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages anfang needs: `demo` (what `make run` needs: ffmpeg and
-# GStreamer's RTSP server for the simulated cameras) or `test` (that, plus the browser,
-# fonts and the real servers the tests use). As root it uses apt-get; otherwise it names
+# GStreamer's RTSP server for the simulated cameras), `test` (that, plus the browser,
+# fonts and the real servers the tests use) or `bench` (that, plus the load tool wrk). As root it uses apt-get; otherwise it names
 # what is missing and how to install it. For `demo` a missing package is not fatal: the
 # demo runs without the part that needs it and says so in one line.
 set -euo pipefail
@@ -10,10 +10,12 @@ demo=(ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-rtsp gstreamer1.0-libav)
 want=("${demo[@]}")
-if [ "$what" = test ]; then
+if [ "$what" = test ] || [ "$what" = bench ]; then
   # browser tests, CJK screenshots, the real servers; SIPp plays a third-party door station
   want+=(chromium fonts-noto-cjk postgresql mosquitto nats-server sip-tester)
 fi
+# the HTTP load tool of bench/console
+[ "$what" = bench ] && want+=(wrk)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from anfang.app.platform import Platform
@@ -25,3 +27,15 @@ async def test_page_filters_and_pages(platform: Platform) -> None:
         with pytest.raises(EventNotFound) as info:
             event_log.get(s, "0" * 26)
         assert info.value.status == 404
+
+
+async def test_a_kind_family_is_merged_newest_first_across_its_kinds(platform: Platform) -> None:
+    order = ["device.fault", "device.offline", "device.fault", "device.online", "video.loss"]
+    for i, kind in enumerate(order):
+        await platform.pipeline.submit(Event.create(kind, f"S{i}"))
+        await asyncio.sleep(0.002)  # ids sort by millisecond: one each
+    with platform.read_session() as s:
+        items, nxt = event_log.page(s, EventFilter(kind="device.*", limit=2))
+        rest, end = event_log.page(s, EventFilter(kind="device.*", limit=2, before=nxt))
+    assert [i["source"] for i in items + rest] == ["S3", "S2", "S1", "S0"]
+    assert nxt == items[-1]["id"] and end is None

@@ -20,6 +20,7 @@ def test_every_subsystem_declares_its_kinds() -> None:
         "patrol",
         "parking",
         "physical",
+        "center",
     }
     declared = {k.kind.split(".")[0] for k in kinds.all_kinds()}
     assert set(subs) <= declared

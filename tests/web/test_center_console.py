@@ -171,6 +171,16 @@ def test_an_operators_day(console: Console, browser: Any, tmp_path: Path) -> Non
     page.locator("#alarm-list li.alarm", has_text="联动规则告警").wait_for()
     _shot(page, tmp_path, "console-rules")
 
+    # Health, the audit log verified, an alarm definition's time to acknowledge changed.
+    page.wait_for_selector('#health-subsystems tr[data-subsystem="perimeter"]')
+    page.click("#audit-verify")
+    page.wait_for_selector('#audit-verdict.ok:has-text("校验通过")')
+    page.wait_for_selector("#audit-rows tr")
+    ack = page.locator("#defs-rows tr", has_text="周界入侵").locator("input.ack")
+    ack.fill("90")
+    ack.dispatch_event("change")
+    page.wait_for_selector('.toast:has-text("已保存")')
+
     # The perimeter zone is bypassed for works, with a reason, and back again.
     zone = page.locator('#arming-zones tr[data-zone="Z1"]')
     zone.locator("button.bypass").click()

@@ -78,8 +78,8 @@ class _Def:
     procedure: str
 
 
-def alarm_json(a: Alarm, procedure: str = "") -> dict[str, Any]:
-    """An alarm as JSON-ready data."""
+def alarm_json(a: Any, procedure: str = "") -> dict[str, Any]:
+    """An alarm (an :class:`Alarm`, or a row of its table) as JSON-ready data."""
     return {
         "id": a.id,
         "definition_id": a.definition_id,

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from anfang.core import kinds
 from anfang.core.errors import DomainError
 from anfang.store.models import EventRow
 
@@ -34,8 +35,8 @@ class EventFilter:
     limit: int = 100
 
 
-def row_json(r: EventRow) -> dict[str, Any]:
-    """A stored event as JSON-ready data."""
+def row_json(r: Any) -> dict[str, Any]:
+    """A stored event (an :class:`EventRow`, or a row of its table) as JSON-ready data."""
     return {
         "id": r.id,
         "kind": r.kind,
@@ -52,18 +53,7 @@ def row_json(r: EventRow) -> dict[str, Any]:
     }
 
 
-def page(session: Session, f: EventFilter) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of events newest first, and the id to page on from (``None``: the end)."""
-    q = select(EventRow).order_by(EventRow.id.desc()).limit(f.limit + 1)
-    if f.kind:
-        if f.kind.endswith(".*"):
-            # A range, not LIKE: ``LIKE ? || '%'`` cannot use the kind index, so a prefix
-            # that matches little scanned the whole table (issue 17: 313 ms at 1 M events).
-            # "/" is the character after "." so the range holds exactly the prefix.
-            prefix = f.kind[:-1]
-            q = q.where(EventRow.kind >= prefix, EventRow.kind < prefix[:-1] + "/")
-        else:
-            q = q.where(EventRow.kind == f.kind)
+def _filtered(q: Select[Any], f: EventFilter) -> Select[Any]:
     if f.source:
         q = q.where(EventRow.source == f.source)
     if f.device_id is not None:
@@ -78,7 +68,28 @@ def page(session: Session, f: EventFilter) -> tuple[list[dict[str, Any]], str | 
         q = q.where(EventRow.occurred_at < f.until)
     if f.before:
         q = q.where(EventRow.id < f.before)
-    rows = list(session.scalars(q))
+    return q
+
+
+def page(session: Session, f: EventFilter) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of events newest first, and the id to page on from (``None``: the end)."""
+    # Plain rows of the table, not ORM objects: a page of 100 cost ~3 ms more as objects
+    # (bench/console).
+    base = select(EventRow.__table__).order_by(EventRow.id.desc()).limit(f.limit + 1)
+    if f.kind and f.kind.endswith(".*"):
+        # One short query per declared kind of the family, each reading its newest rows
+        # off the (kind, id) index, merged here: one query over the family had to sort
+        # every matching row (issue 17: `physical.*` 313 ms at a million events; a range
+        # instead of LIKE still sorted 10,000 rows, 88 ms).
+        family = [k.kind for k in kinds.all_kinds() if kinds.matches(f.kind, k.kind)]
+        rows = [
+            r for k in family for r in session.execute(_filtered(base.where(EventRow.kind == k), f))
+        ]
+        rows.sort(key=lambda r: r.id, reverse=True)
+        rows = rows[: f.limit + 1]
+    else:
+        q = base.where(EventRow.kind == f.kind) if f.kind else base
+        rows = list(session.execute(_filtered(q, f)))
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     return [row_json(r) for r in rows], rows[-1].id if more and rows else None

@@ -142,7 +142,12 @@ def make_engine(
     on a thread of their own, so that no commit pays for one). ``pool_size`` bounds the
     connections (no overflow); ``pool_timeout`` is how long a caller waits for one.
     """
-    kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": _json_dumps,
+        # orjson reads stored JSON about three times as fast (a page of events: bench/console)
+        "json_deserializer": orjson.loads,
+    }
     if make_url(url).database not in (None, "", ":memory:"):
         # A pooled file database or server: hand out the connection returned last. In FIFO
         # order the writer thread took the other idle connection (the WAL checkpointer's)

@@ -104,3 +104,25 @@ async def test_rules_routes(app_client: httpx.AsyncClient, admin_token: str) -> 
     r = await app_client.delete(f"/api/v1/center/rules/{rid}", headers=h)
     assert r.status_code == 204
     assert (await app_client.get("/api/v1/center/rules", headers=h)).json() == []
+
+
+def test_downtime_from_offline_and_online_events() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from anfang.subsystems.center.health import _downtime
+
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    now = t0 + timedelta(hours=10)
+    h = timedelta(hours=1)
+    assert _downtime([], t0, now) == (0.0, 0)
+    changes = [("device.offline", t0 + h), ("device.online", t0 + 3 * h)]
+    assert _downtime(changes, t0, now) == (7200.0, 1)
+    # online first: it was offline since the window began; offline at the end: down till now
+    changes = [("device.online", t0 + h), ("device.offline", t0 + 9 * h)]
+    assert _downtime(changes, t0, now) == (7200.0, 1)
+
+
+async def test_health_route(app_client: httpx.AsyncClient, admin_token: str) -> None:
+    r = await app_client.get("/api/v1/center/health", headers=auth(admin_token))
+    assert r.status_code == 200 and r.json()["days"] == 7
+    assert isinstance(r.json()["devices"], list)

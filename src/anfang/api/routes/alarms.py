@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anfang.api import pages
 from anfang.api.deps import Principal, SessionDep, get_platform, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
@@ -109,11 +110,10 @@ def list_alarms(
     source: Annotated[str | None, Query(max_length=64)] = None,
     before: Annotated[str | None, Query(min_length=26, max_length=26)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> AlarmPage:
+) -> Response:
     """Alarms newest first (``state=open`` for everything not yet resolved)."""
     f = svc.AlarmFilter(state, priority_max, source, before, limit)
-    items, next_before = svc.page(session, get_platform(request).alarms, f)
-    return AlarmPage(items=items, next_before=next_before)
+    return pages.page(*svc.page(session, get_platform(request).alarms, f))
 
 
 @router.get("/alarms/open")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from anfang.api import pages
 from anfang.api.deps import Principal, SessionDep, get_platform, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
@@ -58,13 +59,12 @@ def list_events(
     until: AwareDatetime | None = None,
     before: Annotated[str | None, Query(min_length=26, max_length=26)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> EventPage:
+) -> Response:
     """Events newest first; page on with ``before=next_before``."""
     f = event_log.EventFilter(
         kind, source, device_id, zone_id, severity_min, since, until, before, limit
     )
-    items, next_before = event_log.page(session, f)
-    return EventPage(items=items, next_before=next_before)
+    return pages.page(*event_log.page(session, f))
 
 
 @router.get("/events/{event_id}")

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
+from anfang.api import pages
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
-from anfang.subsystems.center import queries
+from anfang.subsystems.center import health, queries
 from anfang.subsystems.center import service as svc
 from anfang.subsystems.center.schemas import (
     AcceptIn,
@@ -46,14 +47,22 @@ def alarm_history(
     q: Annotated[str | None, Query(max_length=100)] = None,
     before: Annotated[str | None, Query(min_length=26, max_length=26)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> HistoryPage:
+) -> Response:
     """Alarms, open or closed, newest first, by time, kind (exact or ``prefix.*``), zone,
     household, disposition, state, source and text in the title."""
     f = svc.HistoryFilter(
         since, until, kind, zone_id, household_id, disposition, state, source, q, before, limit
     )
-    items, next_before = svc.history(session, platform, f)
-    return HistoryPage(items=items, next_before=next_before)
+    return pages.page(*svc.history(session, platform, f))
+
+
+@router.get("/health")
+def device_health(
+    _: Reader, session: SessionDep, days: Annotated[int, Query(ge=1, le=90)] = 7
+) -> dict[str, Any]:
+    """Every device's state, last contact and availability over ``days`` (from its own
+    offline/online events), and per subsystem the devices by state and the open alarms."""
+    return health.health(session, days)
 
 
 @router.get("/duty", response_model=ShiftOut | None)

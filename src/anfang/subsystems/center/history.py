@@ -68,10 +68,11 @@ def search(
     s: Session, engine: AlarmEngine, f: HistoryFilter
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of matching alarms, newest first, and the id to page on from."""
-    q = _where(s, engine, select(Alarm), f).order_by(Alarm.id.desc()).limit(f.limit + 1)
+    q = _where(s, engine, select(Alarm.__table__), f)
+    q = q.order_by(Alarm.id.desc()).limit(f.limit + 1)
     if f.before:
         q = q.where(Alarm.id < f.before)
-    rows = list(s.scalars(q))
+    rows = list(s.execute(q))  # rows of the table, not ORM objects (bench/console)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     items = [alarm_json(a, engine.procedure_of(a.definition_id)) for a in rows]

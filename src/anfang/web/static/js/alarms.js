@@ -18,6 +18,7 @@ import {
 export { payloadText };
 
 const TONE_REPEAT_MS = 5000;
+const QUEUE_SHOWN = 200;
 let muted = false;
 let lastToneAt = 0;
 const flashing = new Set();
@@ -70,7 +71,13 @@ const renderQueue = scheduler(() => {
     fill(list, h("li", { class: "empty" }, t("queue.empty")));
     return;
   }
-  fill(list, alarms.map(queueItem));
+  // The first lines only: building 10,000 lines on every change took the browser 7 s to
+  // show a new alarm (bench/console); the rest are counted, and the selected one is kept.
+  const shown = alarms.slice(0, QUEUE_SHOWN);
+  const sel = alarms.findIndex((a) => a.id === state.selectedAlarmId);
+  if (sel >= QUEUE_SHOWN) shown.push(alarms[sel]);
+  const rest = alarms.length - shown.length;
+  fill(list, shown.map(queueItem), rest > 0 ? h("li", { class: "empty more" }, t("queue.more", { n: rest })) : null);
   const selected = list.querySelector(".selected");
   if (selected) selected.scrollIntoView({ block: "nearest" });
 });

@@ -12,6 +12,8 @@ import { kindLabel, state } from "./state.js";
 import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
 import { armingSection, refreshArming } from "./arming.js";
+import { adminSections, refreshAdmin } from "./admin.js";
+import { healthSection, refreshHealth } from "./health.js";
 import { refreshRules, rulesSection } from "./rules.js";
 import "./center-strings.js";
 
@@ -63,8 +65,10 @@ function build() {
             h("thead", {}, h("tr", {}, ["center.h.time", "center.h.priority", "center.h.title", "center.h.state", "center.h.disposition", "center.h.assignee"].map((k) => h("th", {}, t(k))))),
             h("tbody", { id: "center-history-rows" })),
           h("button", { id: "center-more", type: "button", hidden: true, onclick: () => search(true) }, t("events.more")))),
+      healthSection((tab) => document.dispatchEvent(new CustomEvent("anfang:tab", { detail: tab }))),
       armingSection(),
       rulesSection(),
+      ...adminSections(),
       section("center-report", "center.report",
         h("div", { class: "filters wrap" },
           h("label", {}, t("center.r.period"), h("select", { id: "cr-period", onchange: loadReport },
@@ -320,6 +324,8 @@ export function show() {
   loadReport();
   refreshArming();
   refreshRules();
+  refreshHealth();
+  refreshAdmin();
 }
 
 export function hide() {
@@ -331,6 +337,8 @@ export function rerender() {
   build();
   refreshArming();
   refreshRules();
+  refreshHealth();
+  refreshAdmin();
   renderDuty();
   renderHistory();
   renderReport();

@@ -322,6 +322,10 @@ function boot() {
   });
   onAudioState(renderSoundWarning);
   $("#wide-toggle").addEventListener("click", toggleWide);
+  // A tab's module may open another tab (the centre's health: a subsystem's detail).
+  document.addEventListener("anfang:tab", (ev) => {
+    if (TABS.includes(ev.detail) && !$(`#tab-${ev.detail}`).hidden) showTab(ev.detail);
+  });
   $("#help").addEventListener("click", () => $("#help-dialog").showModal());
   $("#help-close").addEventListener("click", () => $("#help-dialog").close());
   $("#logout").addEventListener("click", () => {
