@@ -7,8 +7,9 @@ O open alarms and 3×O closed ones. wrk (the HTTP load tool, paced by ``bench/lo
 offers a steady R requests/s to a mix of the console's reads: the queue's first page, history
 searches (a kind family over 30 days, false alarms), the newest events, a rare kind family,
 one day 30 days back. Then Debian's Chromium opens the console (the whole queue of O open
-alarms in one request) and a device pushes an alarm over the signed HTTP interface, ten
-times: the time from the POST to the alarm's line in the queue, measured in the browser.
+alarms in one request) and a door reader pushes a duress alarm (P1) over the signed HTTP
+interface, ten times: the time from the POST to the alarm's line in the queue, measured in
+the browser.
 Targets (issue 17): API p99 ≤ 50 ms at 200 requests/s; new alarm in the browser ≤ 1 s.
 Needs wrk and Chromium (``make bench-console`` installs them with
 ``scripts/debian-packages.sh bench``); says so and stops when either is missing.
@@ -273,8 +274,8 @@ def browser_alarm(base: str, token: str, password: str, rounds: int) -> dict[str
             "site_id": site.json()["id"],
             "code": "PIR-BENCH",
             "name": "bench",
-            "type": "ir_beam",
-            "subsystem": "perimeter",
+            "type": "door_reader",
+            "subsystem": "access",
             "secret": SECRET,
         }
         r = c.post("/api/v1/devices", json=device)
@@ -299,7 +300,7 @@ def browser_alarm(base: str, token: str, password: str, rounds: int) -> dict[str
             page.evaluate("window.__seenAt = 0")
             ev = {
                 "id": f"01BENCH{i:019d}",
-                "kind": "perimeter.tamper",
+                "kind": "access.duress",
                 "occurred_at": datetime.now(UTC).isoformat(),
                 "payload": {},
             }

@@ -126,3 +126,63 @@ async def test_health_route(app_client: httpx.AsyncClient, admin_token: str) -> 
     r = await app_client.get("/api/v1/center/health", headers=auth(admin_token))
     assert r.status_code == 200 and r.json()["days"] == 7
     assert isinstance(r.json()["devices"], list)
+
+
+async def test_maps_upload_place_and_refuse(
+    app_client: httpx.AsyncClient, admin_token: str, platform: Platform
+) -> None:
+    from tests.subsystems.center.test_plans import png
+
+    h = auth(admin_token)
+    site = (
+        await app_client.post("/api/v1/sites", headers=h, json={"code": "S", "name": "小区"})
+    ).json()
+    r = await app_client.post(
+        "/api/v1/devices",
+        headers=h,
+        json={
+            "site_id": site["id"],
+            "code": "CAM-9",
+            "name": "门口",
+            "type": "camera",
+            "subsystem": "video",
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await app_client.post(
+        "/api/v1/center/maps",
+        headers=h,
+        data={"name": "1号楼 1层"},
+        files={"file": ("f1.png", png(), "image/png")},
+    )
+    assert r.status_code == 201, r.text
+    layer = r.json()["id"]
+    r = await app_client.post(
+        "/api/v1/center/maps",
+        headers=h,
+        data={"name": "坏"},
+        files={"file": ("x.png", png()[:50], "image/png")},
+    )
+    assert r.status_code == 422 and r.json()["code"] == "plan_damaged"
+    r = await app_client.put(
+        f"/api/v1/center/maps/{layer}/devices/CAM-9", headers=h, json={"x": 0.5, "y": 0.25}
+    )
+    assert r.status_code == 204
+    r = await app_client.put(
+        f"/api/v1/center/maps/{layer}/devices/CAM-9", headers=h, json={"x": 1.5, "y": 0}
+    )
+    assert r.status_code == 422
+    r = await app_client.put(
+        f"/api/v1/center/maps/{layer}/devices/NOPE", headers=h, json={"x": 0, "y": 0}
+    )
+    assert r.status_code == 404
+    r = await app_client.get("/api/v1/center/maps", headers=h)
+    assert r.json()[0]["devices"] == [{"device": "CAM-9", "x": 0.5, "y": 0.25}]
+    r = await app_client.get(f"/api/v1/center/maps/{layer}/image", headers=h)
+    assert r.status_code == 200 and r.content.startswith(b"\x89PNG")
+    assert "sandbox" in r.headers["content-security-policy"]
+    assert (
+        await app_client.delete(f"/api/v1/center/maps/{layer}/devices/CAM-9", headers=h)
+    ).status_code == 204
+    assert (await app_client.delete(f"/api/v1/center/maps/{layer}", headers=h)).status_code == 204
+    assert (await app_client.get("/api/v1/center/maps", headers=h)).json() == []

@@ -13,6 +13,7 @@ SUBSYSTEM = register(
             "anfang.subsystems.center.api",
             "anfang.subsystems.center.api_reports",
             "anfang.subsystems.center.api_rules",
+            "anfang.subsystems.center.api_maps",
         ),
         components=("anfang.subsystems.center.component:make",),
         sims=("anfang.subsystems.center.sim:make_demo_duty",),

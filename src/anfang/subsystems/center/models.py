@@ -84,3 +84,36 @@ class CenterRuleVersion(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(64))
+
+
+class CenterMapLayer(Base):
+    """A site or floor plan (an uploaded image) on which devices are placed."""
+
+    __tablename__ = "center_map_layers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("buildings.id", ondelete="SET NULL"), nullable=True
+    )
+    floor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    path: Mapped[str] = mapped_column(String(200))  # under the data directory
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class CenterMapPlacement(Base):
+    """Where a device is on a plan: ``x`` and ``y`` as fractions of its width and height."""
+
+    __tablename__ = "center_map_placements"
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("center_map_layers.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    x: Mapped[float] = mapped_column()
+    y: Mapped[float] = mapped_column()

@@ -1,4 +1,4 @@
-"""monitoring centre: duty shifts with their hand-over, the duty log, linkage rules
+"""monitoring centre: duty shifts with their hand-over, the duty log, linkage rules, plans
 
 Revision ID: 0016
 Revises: 0015
@@ -84,10 +84,41 @@ def upgrade() -> None:
     op.create_index(
         "ix_center_rule_versions_rule_id", "center_rule_versions", ["rule_id"], unique=False
     )
+    op.create_table(
+        "center_map_layers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("building_id", sa.Integer(), nullable=True),
+        sa.Column("floor", sa.Integer(), nullable=True),
+        sa.Column("path", sa.String(length=200), nullable=False),
+        sa.Column("mime", sa.String(length=32), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", _WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["building_id"], ["buildings.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "center_map_placements",
+        sa.Column("layer_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("x", sa.Double(), nullable=False),
+        sa.Column("y", sa.Double(), nullable=False),
+        sa.ForeignKeyConstraint(["device_id"], ["devices.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["layer_id"], ["center_map_layers.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("layer_id", "device_id"),
+    )
+    op.create_index(
+        "ix_center_map_placements_device_id", "center_map_placements", ["device_id"], unique=False
+    )
 
 
 def downgrade() -> None:
     """Drop the tables."""
+    op.drop_table("center_map_placements")
+    op.drop_table("center_map_layers")
     op.drop_table("center_rule_versions")
     op.drop_table("center_rules")
     op.drop_table("center_log")

@@ -317,6 +317,7 @@ function actionBar(a) {
     );
   });
   buttons.push(
+    h("button", { type: "button", class: "act act-locate", onclick: () => openAction("locate") }, h("kbd", {}, "G"), " ", t("action.locate")),
     h("button", { type: "button", class: "act act-print", onclick: () => printRecord(detail) }, h("kbd", {}, "P"), " ", t("action.print")),
   );
   return h("div", { class: "actions" }, buttons);
@@ -328,6 +329,11 @@ export function openAction(name) {
   if (id === null || id === undefined) return;
   if (name === "print") {
     if (detail?.id === id) printRecord(detail);
+    return;
+  }
+  if (name === "locate") {
+    const source = (detail?.id === id ? detail : state.alarms.get(id))?.source;
+    if (source) document.dispatchEvent(new CustomEvent("anfang:locate", { detail: source }));
     return;
   }
   const alarm = detail?.id === id ? { ...detail, ...(state.alarms.get(id) ?? {}) } : state.alarms.get(id);

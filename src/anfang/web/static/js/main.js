@@ -9,6 +9,7 @@ import { initDevices, liveDevice, loadDevices, rerenderDevices } from "./devices
 import { $, fill, formatTime } from "./dom.js";
 import { fillKindFilter, initEvents, liveEvent, reloadEvents, rerenderEvents } from "./events.js";
 import { applyStatic, lang, setLang, t, tOr } from "./i18n.js";
+import { initPlans, loadPlans, locate, renderPlan } from "./plans.js";
 import { loadSite, rerenderMap } from "./sitemap.js";
 import { audioBlocked, onAudioState, unlockAudio } from "./sound.js";
 import { emit, on, state } from "./state.js";
@@ -162,7 +163,7 @@ async function refreshAll() {
   // Devices and the site first, so alarm details can name them; one failing part does not
   // keep the others from loading.
   const first = await Promise.allSettled([loadDevices(), loadSite()]);
-  const second = await Promise.allSettled([loadOpenAlarms(), reloadEvents()]);
+  const second = await Promise.allSettled([loadOpenAlarms(), reloadEvents(), loadPlans()]);
   for (const r of [...first, ...second]) {
     if (r.status === "rejected" && !(r.reason instanceof ApiError && r.reason.status === 401)) {
       toast(t("error.generic", { msg: r.reason.message }), "error");
@@ -287,7 +288,7 @@ function onKey(ev) {
   const key = ev.key;
   const actions = {
     a: "acknowledge", c: "claim", d: "dispatch", r: "resolve", f: "false_alarm", n: "note",
-    t: "assign", p: "print",
+    t: "assign", p: "print", g: "locate",
   };
   if (key === "ArrowDown" || key === "j") selectRelative(1);
   else if (key === "ArrowUp" || key === "k") selectRelative(-1);
@@ -337,6 +338,14 @@ function boot() {
   document.addEventListener("pointerdown", unlockAudio);
   on("alarms", rerenderMap);
   on("devices", rerenderMap);
+  on("alarms", renderPlan);
+  on("devices", renderPlan);
+  initPlans();
+  // An alarm's detail asks for its place: the map tab, on the plan that holds the device.
+  document.addEventListener("anfang:locate", (ev) => {
+    showTab("map");
+    locate(ev.detail);
+  });
   initActionDialog();
   initEvents();
   initDevices();

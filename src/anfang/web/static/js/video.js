@@ -564,6 +564,8 @@ export function init() {
     onAlarms();
   });
   document.addEventListener("keydown", onKey);
+  // A camera opened from a plan on the map.
+  document.addEventListener("anfang:camera", (ev) => showPopup({ id: ev.detail.code, title: ev.detail.title }, ev.detail.code, []));
   // A linkage rule's pop-up: the camera it names, live, whatever tab is open.
   on("event", (ev) => {
     if (ev.kind === "center.rule_popup" && ev.payload?.camera) {
