@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import orjson
 import pytest
 
 from anfang.app.platform import Platform
+from anfang.ingest.http_push import sign
 from anfang.site.importer import import_site
 from tests.conftest import ADMIN_PASSWORD, make_settings
 
@@ -198,3 +200,18 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+def signed_push(server: Server, device: str, secret: str, events: list[dict[str, Any]]) -> None:
+    """Push events as device ``device`` does: the signed HTTP push (docs/http-push.md)."""
+    body = orjson.dumps({"events": events})
+    ts = str(int(time.time()))
+    headers = {
+        "X-Anfang-Device": device,
+        "X-Anfang-Timestamp": ts,
+        "X-Anfang-Signature": sign(secret, ts, body),
+        "Content-Type": "application/json",
+    }
+    with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        r = c.post("/api/v1/ingest/events", content=body, headers=headers)
+    assert r.status_code == 200, r.text

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import io
 import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from anfang.ingest.http_push import sign
-from tests.web.conftest import Server
+from tests.web.conftest import Server, signed_push
 from tests.web.test_console import Console, alarm_of
 
 pytestmark = pytest.mark.browser
@@ -52,17 +49,7 @@ def _shot(page: Any, tmp_path: Path, name: str) -> None:
 def _push(server: Server, kind: str, ident: str) -> None:
     at = datetime.now(UTC).isoformat()
     ev = {"id": ident, "kind": kind, "occurred_at": at, "payload": {"level": 3}}
-    body = orjson.dumps({"events": [ev]})
-    ts = str(int(time.time()))
-    headers = {
-        "X-Anfang-Device": "PIR-Z9",
-        "X-Anfang-Timestamp": ts,
-        "X-Anfang-Signature": sign(SECRET, ts, body),
-        "Content-Type": "application/json",
-    }
-    with httpx.Client(base_url=server.base_url, timeout=30) as c:
-        r = c.post("/api/v1/ingest/events", content=body, headers=headers)
-    assert r.status_code == 200, r.text
+    signed_push(server, "PIR-Z9", SECRET, [ev])
 
 
 def _setup(server: Server) -> None:

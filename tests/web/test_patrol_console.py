@@ -3,19 +3,15 @@ its points as dots, a check-in that did not count and why, the compliance charts
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-import orjson
 import pytest
 from playwright.sync_api import expect
 
-from anfang.ingest.http_push import sign
-from tests.web.conftest import Server
+from tests.web.conftest import Server, signed_push
 from tests.web.test_console import Console
 
 pytestmark = pytest.mark.browser
@@ -40,17 +36,7 @@ def _swipe(server: Server, tag: str, at: datetime, ident: str) -> None:
         "occurred_at": at.isoformat(),
         "payload": {"tag": tag, "guard": "G01"},
     }
-    body = orjson.dumps({"events": [ev]})
-    ts = str(int(time.time()))
-    headers = {
-        "X-Anfang-Device": "PR-1",
-        "X-Anfang-Timestamp": ts,
-        "X-Anfang-Signature": sign(SECRET, ts, body),
-        "Content-Type": "application/json",
-    }
-    with httpx.Client(base_url=server.base_url, timeout=30) as c:
-        r = c.post("/api/v1/ingest/events", content=body, headers=headers)
-    assert r.status_code == 200, r.text
+    signed_push(server, "PR-1", SECRET, [ev])
 
 
 def test_patrol_tab_live(console: Console) -> None:
