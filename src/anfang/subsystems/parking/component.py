@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import Counter
 
 from anfang.core.capabilities import DOOR_OPENER
+from anfang.core.errors import DomainError
 from anfang.core.linkage import AlarmCameraLinker
 from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
@@ -82,6 +83,9 @@ class ParkingComponent:
         try:
             await opener.open_door(barrier, ACTOR, f"车牌放行 {why}")
             OPENS.labels("ok").inc()
+        except DomainError as refused:  # no such door (not set up yet), door offline…
+            OPENS.labels("refused").inc()
+            log.error("barrier %s not opened (%s): %s", barrier, why, refused.message)
         except Exception:
             OPENS.labels("failed").inc()
             log.exception("barrier %s not opened (%s)", barrier, why)
