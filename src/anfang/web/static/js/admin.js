@@ -10,36 +10,37 @@ import { addStrings, t } from "./i18n.js";
 import { kindLabel, state } from "./state.js";
 import { toast } from "./toast.js";
 
-addStrings(
-  {
-    "admin.audit": "审计日志",
-    "admin.verify": "校验完整性",
-    "admin.verifyOk": "校验通过：{n} 条记录、{c} 个签名检查点完整",
-    "admin.verifyBad": "校验失败：第 {seq} 条起不一致（{reason}）",
-    "admin.filter": "按操作筛选（如 alarm.、video.）",
-    "admin.more": "更早的记录",
-    "admin.defs": "报警定义",
-    "admin.priority": "优先级",
-    "admin.ackTimeout": "确认时限（秒）",
-    "admin.enabled": "启用",
-    "admin.procedure": "处置流程",
-    "admin.saved": "已保存：{name}",
-  },
-  {
-    "admin.audit": "Audit log",
-    "admin.verify": "Verify",
-    "admin.verifyOk": "Verified: {n} entries and {c} signed checkpoints intact",
-    "admin.verifyBad": "Verification failed from entry {seq} on ({reason})",
-    "admin.filter": "Filter by action (alarm., video., …)",
-    "admin.more": "Older entries",
-    "admin.defs": "Alarm definitions",
-    "admin.priority": "Priority",
-    "admin.ackTimeout": "Time to acknowledge (s)",
-    "admin.enabled": "On",
-    "admin.procedure": "Procedure",
-    "admin.saved": "Saved: {name}",
-  },
-);
+const ZH = {
+  "admin.audit": "审计日志",
+  "admin.verify": "校验完整性",
+  "admin.verifyOk": "校验通过：{n} 条记录、{c} 个签名检查点完整",
+  "admin.verifyBad": "校验失败：第 {seq} 条起不一致（{reason}）",
+  "admin.filter": "按操作筛选（如 alarm.、video.）",
+  "admin.more": "更早的记录",
+  "admin.defs": "报警定义",
+  "admin.priority": "优先级",
+  "admin.ackTimeout": "确认时限（秒）",
+  "admin.enabled": "启用",
+  "admin.procedure": "处置流程",
+  "admin.saved": "已保存：{name}",
+};
+
+const EN = {
+  "admin.audit": "Audit log",
+  "admin.verify": "Verify",
+  "admin.verifyOk": "Verified: {n} entries and {c} signed checkpoints intact",
+  "admin.verifyBad": "Verification failed from entry {seq} on ({reason})",
+  "admin.filter": "Filter by action (alarm., video., …)",
+  "admin.more": "Older entries",
+  "admin.defs": "Alarm definitions",
+  "admin.priority": "Priority",
+  "admin.ackTimeout": "Time to acknowledge (s)",
+  "admin.enabled": "On",
+  "admin.procedure": "Procedure",
+  "admin.saved": "Saved: {name}",
+};
+
+addStrings(ZH, EN);
 
 const view = { entries: [], next: null };
 const role = () => state.user?.role;

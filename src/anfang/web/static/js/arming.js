@@ -10,46 +10,47 @@ import { addStrings, t, tOr } from "./i18n.js";
 import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
 
-addStrings(
-  {
-    "arming.title": "布防、撤防与旁路",
-    "arming.perimeter": "周界防区",
-    "arming.home": "家居报警分区",
-    "arming.armedNow": "布防中",
-    "arming.disarmedNow": "撤防（时间表）",
-    "arming.bypassed": "旁路至 {until}（{by}：{reason}）",
-    "arming.bypass": "旁路",
-    "arming.unbypass": "取消旁路",
-    "arming.bypassReason": "旁路原因（如施工、设备检修）",
-    "arming.hours": "旁路时长",
-    "arming.arm": "布防",
-    "arming.disarm": "撤防",
-    "arming.account": "报警主机账号",
-    "arming.search": "输入账号查找",
-    "arming.noPartitions": "该主机未登记分区",
-    "arming.panelOnly": "由主机上报，不能在平台设置",
-    "arming.done": "已更新：{what}",
-  },
-  {
-    "arming.title": "Arming, disarming and bypass",
-    "arming.perimeter": "Perimeter zones",
-    "arming.home": "Home alarm partitions",
-    "arming.armedNow": "Armed",
-    "arming.disarmedNow": "Disarmed (schedule)",
-    "arming.bypassed": "Bypassed until {until} ({by}: {reason})",
-    "arming.bypass": "Bypass",
-    "arming.unbypass": "End bypass",
-    "arming.bypassReason": "Why (works, maintenance…)",
-    "arming.hours": "For",
-    "arming.arm": "Arm",
-    "arming.disarm": "Disarm",
-    "arming.account": "Panel account",
-    "arming.search": "Find an account",
-    "arming.noPartitions": "No partitions registered for this panel",
-    "arming.panelOnly": "Reported by the panel; not set from here",
-    "arming.done": "Updated: {what}",
-  },
-);
+const ZH = {
+  "arming.title": "布防、撤防与旁路",
+  "arming.perimeter": "周界防区",
+  "arming.home": "家居报警分区",
+  "arming.armedNow": "布防中",
+  "arming.disarmedNow": "撤防（时间表）",
+  "arming.bypassed": "旁路至 {until}（{by}：{reason}）",
+  "arming.bypass": "旁路",
+  "arming.unbypass": "取消旁路",
+  "arming.bypassReason": "旁路原因（如施工、设备检修）",
+  "arming.hours": "旁路时长",
+  "arming.arm": "布防",
+  "arming.disarm": "撤防",
+  "arming.account": "报警主机账号",
+  "arming.search": "输入账号查找",
+  "arming.noPartitions": "该主机未登记分区",
+  "arming.panelOnly": "由主机上报，不能在平台设置",
+  "arming.done": "已更新：{what}",
+};
+
+const EN = {
+  "arming.title": "Arming, disarming and bypass",
+  "arming.perimeter": "Perimeter zones",
+  "arming.home": "Home alarm partitions",
+  "arming.armedNow": "Armed",
+  "arming.disarmedNow": "Disarmed (schedule)",
+  "arming.bypassed": "Bypassed until {until} ({by}: {reason})",
+  "arming.bypass": "Bypass",
+  "arming.unbypass": "End bypass",
+  "arming.bypassReason": "Why (works, maintenance…)",
+  "arming.hours": "For",
+  "arming.arm": "Arm",
+  "arming.disarm": "Disarm",
+  "arming.account": "Panel account",
+  "arming.search": "Find an account",
+  "arming.noPartitions": "No partitions registered for this panel",
+  "arming.panelOnly": "Reported by the panel; not set from here",
+  "arming.done": "Updated: {what}",
+};
+
+addStrings(ZH, EN);
 
 const view = { zones: [], accounts: [], account: null, partitions: [] };
 

@@ -8,38 +8,39 @@ import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t, tOr } from "./i18n.js";
 import { toast } from "./toast.js";
 
-addStrings(
-  {
-    "health.title": "设备健康",
-    "health.subsystem": "子系统",
-    "health.total": "设备",
-    "health.online": "在线",
-    "health.offline": "离线",
-    "health.fault": "故障",
-    "health.openAlarms": "未结告警",
-    "health.attention": "需要关注的设备（近 {days} 天可用率）",
-    "health.none": "所有设备正常",
-    "health.availability": "可用率 {p}%，离线 {n} 次",
-    "health.lastSeen": "最后在线 {at}",
-    "health.recording": "录像：{state}",
-    "health.notRecording": "不录像（仅实时）",
-  },
-  {
-    "health.title": "Device health",
-    "health.subsystem": "Subsystem",
-    "health.total": "Devices",
-    "health.online": "Online",
-    "health.offline": "Offline",
-    "health.fault": "Fault",
-    "health.openAlarms": "Open alarms",
-    "health.attention": "Devices needing attention (availability over {days} days)",
-    "health.none": "Every device is well",
-    "health.availability": "available {p}%, {n} outages",
-    "health.lastSeen": "last seen {at}",
-    "health.recording": "recording: {state}",
-    "health.notRecording": "not recorded (live only)",
-  },
-);
+const ZH = {
+  "health.title": "设备健康",
+  "health.subsystem": "子系统",
+  "health.total": "设备",
+  "health.online": "在线",
+  "health.offline": "离线",
+  "health.fault": "故障",
+  "health.openAlarms": "未结告警",
+  "health.attention": "需要关注的设备（近 {days} 天可用率）",
+  "health.none": "所有设备正常",
+  "health.availability": "可用率 {p}%，离线 {n} 次",
+  "health.lastSeen": "最后在线 {at}",
+  "health.recording": "录像：{state}",
+  "health.notRecording": "不录像（仅实时）",
+};
+
+const EN = {
+  "health.title": "Device health",
+  "health.subsystem": "Subsystem",
+  "health.total": "Devices",
+  "health.online": "Online",
+  "health.offline": "Offline",
+  "health.fault": "Fault",
+  "health.openAlarms": "Open alarms",
+  "health.attention": "Devices needing attention (availability over {days} days)",
+  "health.none": "Every device is well",
+  "health.availability": "available {p}%, {n} outages",
+  "health.lastSeen": "last seen {at}",
+  "health.recording": "recording: {state}",
+  "health.notRecording": "not recorded (live only)",
+};
+
+addStrings(ZH, EN);
 
 // The tab that shows a subsystem's detail (main.js switches to it).
 const TAB_OF = { video: "video", access: "access", intercom: "intercom", patrol: "patrol",
