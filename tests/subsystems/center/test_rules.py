@@ -67,6 +67,7 @@ async def test_refusals_versions_and_problems(platform: Platform) -> None:
             "actions": [
                 {"type": "snapshot", "cameras": ["CAM-1"]},
                 {"type": "ptz_preset", "camera": "CAM-1", "preset": "2"},
+                {"type": "lock_door", "door": "PZ-1"},
             ],
         }
     )
@@ -84,7 +85,8 @@ async def test_refusals_versions_and_problems(platform: Platform) -> None:
     west = out["西墙"]
     assert west.version == 2 and west.updated_by == "user:b"
     codes = {(p["code"], p["value"]) for p in west.problems}
-    assert ("deleted_device", "CAM-1") in codes and ("unhandled_action", "ptz_preset") in codes
+    assert ("deleted_device", "CAM-1") in codes and ("unhandled_action", "lock_door") in codes
+    assert ("unhandled_action", "ptz_preset") not in codes  # video turns cameras to presets
     assert out["开门"].id == first.id and not out["开门"].notify_secret_set
 
 

@@ -9,7 +9,11 @@ SUBSYSTEM = register(
         "视频安防监控",
         "Video surveillance",
         models=("anfang.subsystems.video.models",),
-        api=("anfang.subsystems.video.api", "anfang.subsystems.video.api_media"),
+        api=(
+            "anfang.subsystems.video.api",
+            "anfang.subsystems.video.api_media",
+            "anfang.subsystems.video.api_ptz",
+        ),
         components=(
             "anfang.subsystems.video.component:make_recorder",
             "anfang.subsystems.video.component:make_media",

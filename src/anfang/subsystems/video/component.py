@@ -4,6 +4,7 @@ media service (snapshots, clips, playback, live view, video health)."""
 from __future__ import annotations
 
 from anfang.kernel import Kernel
+from anfang.subsystems.video import ptz
 from anfang.subsystems.video.media import MEDIA, MediaService
 from anfang.subsystems.video.recorder import RECORDER, Recorder
 
@@ -22,4 +23,6 @@ def make_media(platform: Kernel) -> MediaService:
     """The component (always on: it only acts when asked or when cameras are analysed)."""
     svc = MediaService(platform)
     platform.capabilities.provide(MEDIA, svc)
+    # Linkage rules may turn a camera to a preset (ONVIF PTZ).
+    platform.linkage.register("ptz_preset", ptz.preset_handler(svc))
     return svc

@@ -64,6 +64,7 @@ class FakeCamera:
     def __init__(self) -> None:
         self.base = ""
         self.calls: list[str] = []
+        self.requests: list[tuple[str, str]] = []
 
     def body(self, op: str, request: str) -> str | None:
         b = self.base
@@ -92,6 +93,9 @@ class FakeCamera:
             '<tptz:Preset token="1"><tt:Name>大门</tt:Name></tptz:Preset>'
             '<tptz:Preset token="2"><tt:Name>停车场</tt:Name></tptz:Preset>'
             "</tptz:GetPresetsResponse>",
+            "GotoPreset": "<tptz:GotoPresetResponse/>",
+            "ContinuousMove": "<tptz:ContinuousMoveResponse/>",
+            "Stop": "<tptz:StopResponse/>",
         }
         return bodies.get(op)
 
@@ -100,6 +104,7 @@ class FakeCamera:
         m = re.search(r"<(?:[\w-]+:)?Body[^>]*>\s*<(?:[\w-]+:)?(\w+)", text)
         op = m.group(1) if m else ""
         self.calls.append(op)
+        self.requests.append((op, text))
         if "<wsse:Username>admin<" not in text and "Username>admin<" not in text:
             fault = (
                 f"<s:Envelope {NS}><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value>"

@@ -1,5 +1,6 @@
 """ONVIF (Profile S) through onvif-zeep-async: device information, media profiles, their
-RTSP stream and snapshot URIs, and PTZ presets where the camera has PTZ.
+RTSP stream and snapshot URIs, PTZ presets where the camera has PTZ, and PTZ control
+(go to a preset, move and stop).
 
 A camera that cannot be reached, refuses the credentials or answers nonsense gives an
 :class:`OnvifError` that says which, never a zeep/aiohttp exception.
@@ -86,17 +87,17 @@ def _text(obj: Any, *path: str) -> str:
     return str(obj) if obj is not None else ""
 
 
-async def read_device(
-    url: str, user: str | None, password: str | None, timeout_s: float = 15.0
-) -> DeviceInfo:
-    """Read device information, profiles, URIs and PTZ presets of the camera at ``url``."""
+async def _with_camera(
+    url: str, user: str | None, password: str | None, timeout_s: float, fn: Any
+) -> Any:
+    """Run ``fn(camera)`` against the camera at ``url`` with the module's error mapping."""
     from onvif import ONVIFCamera  # type: ignore[import-untyped]
 
     host, port = parse_onvif_url(url)
     cam = ONVIFCamera(host, port, user, password)
     try:
         async with asyncio.timeout(timeout_s):
-            return await _read(cam)
+            return await fn(cam)
     except TimeoutError as exc:
         FAILURES.labels("timeout").inc()
         raise OnvifError(
@@ -111,6 +112,69 @@ async def read_device(
             await cam.close()
         except Exception:
             log.debug("closing ONVIF client of %s failed", host, exc_info=True)
+
+
+async def _ptz_profile(cam: Any, profile: str | None) -> tuple[Any, str]:
+    await cam.update_xaddrs()
+    if PTZ_NS not in cam.xaddrs:
+        raise OnvifError(409, "the camera has no PTZ")
+    media = await cam.create_media_service()
+    ptz = await cam.create_ptz_service()
+    if profile:
+        return ptz, profile
+    for p in await media.GetProfiles() or []:
+        if getattr(p, "PTZConfiguration", None) is not None:
+            return ptz, _text(p, "token")
+    raise OnvifError(409, "no media profile of the camera has a PTZ configuration")
+
+
+async def goto_preset(
+    url: str,
+    user: str | None,
+    password: str | None,
+    preset: str,
+    profile: str | None = None,
+    timeout_s: float = 10.0,
+) -> str:
+    """Turn the camera to preset ``preset`` (its token); the profile used."""
+
+    async def run(cam: Any) -> str:
+        ptz, token = await _ptz_profile(cam, profile)
+        await ptz.GotoPreset({"ProfileToken": token, "PresetToken": preset})
+        return token
+
+    result: str = await _with_camera(url, user, password, timeout_s, run)
+    return result
+
+
+async def move(
+    url: str,
+    user: str | None,
+    password: str | None,
+    pan: float,
+    tilt: float,
+    zoom: float,
+    seconds: float = 0.5,
+    timeout_s: float = 10.0,
+) -> None:
+    """Move (speeds -1…1) for ``seconds``, then stop: a press of the console's arrows."""
+
+    async def run(cam: Any) -> None:
+        ptz, token = await _ptz_profile(cam, None)
+        velocity = {"PanTilt": {"x": pan, "y": tilt}, "Zoom": {"x": zoom}}
+        await ptz.ContinuousMove({"ProfileToken": token, "Velocity": velocity})
+        await asyncio.sleep(seconds)
+        await ptz.Stop({"ProfileToken": token, "PanTilt": True, "Zoom": True})
+
+    await _with_camera(url, user, password, timeout_s, run)
+
+
+async def read_device(
+    url: str, user: str | None, password: str | None, timeout_s: float = 15.0
+) -> DeviceInfo:
+    """Read device information, profiles, URIs and PTZ presets of the camera at ``url``."""
+    info: DeviceInfo = await _with_camera(url, user, password, timeout_s, _read)
+    return info
 
 
 def _classify(exc: Exception, host: str, port: int) -> OnvifError:

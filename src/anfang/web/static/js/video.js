@@ -7,6 +7,7 @@ import { addStrings, t } from "./i18n.js";
 import { on, state } from "./state.js";
 import { toast } from "./toast.js";
 import { LivePlayer, RecordingPlayer } from "./video-mse.js";
+import { ptzPad } from "./video-ptz.js";
 
 // Strings of this tab: both dictionaries list the same keys (tests/web checks it).
 const ZH = {
@@ -197,6 +198,11 @@ function tileTools(tile, i) {
   return h("div", { class: "tile-tools" },
     h("button", { type: "button", class: "tile-full", title: t("video.fullscreen"), onclick: stop(() => tile.el?.requestFullscreen?.()) }, "⛶"),
     h("button", { type: "button", class: "tile-snap", title: t("video.snapshot"), onclick: stop(() => snapshot(tile)) }, "📷"),
+    h("button", { type: "button", class: "tile-ptz", title: t("ptz.open"), onclick: stop(() => {
+      const open = tile.el?.querySelector(".ptz-pad");
+      if (open) open.remove();
+      else tile.el?.append(ptzPad(tile.code));
+    }) }, "🎮"),
     h("button", { type: "button", class: "tile-close", title: t("video.closeTile"), onclick: stop(() => {
       tile.player?.stop();
       view.tiles[i] = { code: null };
