@@ -6,10 +6,21 @@ import { h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
 
-addStrings(
-  { "ptz.open": "云台控制", "ptz.none": "该摄像机不支持云台（或未配置 ONVIF）", "ptz.preset": "预置位", "ptz.failed": "云台操作失败：{msg}" },
-  { "ptz.open": "PTZ", "ptz.none": "No PTZ on this camera (or no ONVIF address)", "ptz.preset": "Preset", "ptz.failed": "PTZ failed: {msg}" },
-);
+const ZH = {
+  "ptz.open": "云台控制",
+  "ptz.none": "该摄像机不支持云台（或未配置 ONVIF）",
+  "ptz.preset": "预置位",
+  "ptz.failed": "云台操作失败：{msg}",
+};
+
+const EN = {
+  "ptz.open": "PTZ",
+  "ptz.none": "No PTZ on this camera (or no ONVIF address)",
+  "ptz.preset": "Preset",
+  "ptz.failed": "PTZ failed: {msg}",
+};
+
+addStrings(ZH, EN);
 
 async function send(code, path, body) {
   try {
