@@ -216,7 +216,13 @@ class AlarmEngine:
             f"INSERT INTO alarm_events (alarm_id, event_id) VALUES ({mark}, {mark})",
             [(aid, e.id) for aid, evs in repeats.items() for e in evs],
         )
-        ctx.session.expire_all()  # ORM copies loaded in this batch are stale now
+        # The alarms just updated by SQL are stale if loaded in this batch; only they. Every
+        # object expired here would be read again on its next use, and one that another job
+        # of the same batch created and handed back (a guard the demo made) is used after
+        # the session closed: a DetachedInstanceError (seen once in tests/sim/test_demo).
+        for obj in list(ctx.session.identity_map.values()):
+            if isinstance(obj, Alarm) and obj.id in repeats:
+                ctx.session.expire(obj)
         now_text = now.isoformat()
         for aid, evs in repeats.items():
             data = self._open_json[aid]

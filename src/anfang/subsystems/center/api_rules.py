@@ -3,6 +3,7 @@ their problems, create, replace (a new version), delete, versions, dry run."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
@@ -31,14 +32,14 @@ async def create_rule(data: RuleIn, who: Editor, platform: PlatformDep) -> RuleO
     a device, zone or building that does not exist, an action lacks what it needs, or it
     would set off itself through other rules (``rule_loop``)."""
     row = await svc.save(platform, platform.secrets, who.actor, data)
-    return svc.rule_by_id(platform, row.id)
+    return await asyncio.to_thread(svc.rule_by_id, platform, row.id)
 
 
 @router.put("/{rule_id}", response_model=RuleOut)
 async def replace_rule(rule_id: DbId, data: RuleIn, who: Editor, platform: PlatformDep) -> RuleOut:
     """Replace a rule (its version goes up; the one before is kept)."""
     await svc.save(platform, platform.secrets, who.actor, data, rule_id)
-    return svc.rule_by_id(platform, rule_id)
+    return await asyncio.to_thread(svc.rule_by_id, platform, rule_id)
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response)
