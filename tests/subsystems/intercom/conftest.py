@@ -14,8 +14,8 @@ from anfang.app.platform import Platform
 from anfang.config import Settings
 from anfang.core.writer import WriteContext
 from anfang.store.models import Building, Device, Household, Site, Unit
-from anfang.subsystems.intercom.adapters.sip_udp import Addr
 from anfang.subsystems.intercom.service import INTERCOM, IntercomService
+from anfang.wire.sip_udp import Addr
 from tests.conftest import make_settings
 
 # The gate's door station has no secret: registration without digest authentication.

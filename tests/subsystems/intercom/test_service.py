@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from anfang.app.platform import Platform
 from anfang.store.models import AuditEntry, EventRow
-from anfang.subsystems.intercom.adapters.sip_udp import REJECTED, SipEndpoint
 from anfang.subsystems.intercom.auth import AUTH_FAILURES
 from anfang.subsystems.intercom.models import IntercomCall
 from anfang.subsystems.intercom.service import INTERCOM, IntercomService
@@ -20,6 +19,7 @@ from anfang.subsystems.intercom.sim_devices import (
     SimulatedMonitor,
     demo_snapshot,
 )
+from anfang.wire.sip_udp import REJECTED, SipEndpoint
 from tests.conftest import auth, login
 from tests.subsystems.intercom.conftest import SECRETS, seed_unit, wait_for
 

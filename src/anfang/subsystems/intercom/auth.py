@@ -14,8 +14,8 @@ import time
 
 from prometheus_client import Counter
 
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest
+from anfang.wire import digest
+from anfang.wire.sip import SipRequest
 
 log = logging.getLogger(__name__)
 AUTH_FAILURES = Counter(
@@ -55,8 +55,8 @@ class DigestGuard:
         if header is None:
             return "missing"
         try:
-            p = sip.parse_digest(header)
-        except SipError:
+            p = digest.parse_digest(header)
+        except digest.DigestError:
             return self._fail("malformed", username)
         if p.get("username") != username or p.get("realm") != self.realm:
             return self._fail("wrong_user", username)
@@ -64,7 +64,7 @@ class DigestGuard:
             return self._fail("algorithm", username)
         if not self._fresh(p.get("nonce", "")):
             return "missing"  # stale: challenge again
-        want = sip.digest_response(
+        want = digest.digest_response(
             username,
             self.realm,
             secret,

@@ -16,10 +16,10 @@ from prometheus_client import Counter
 from anfang.core.events import new_id
 from anfang.store.base import utcnow
 from anfang.subsystems.intercom import store
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest, SipResponse
-from anfang.subsystems.intercom.adapters.sip_udp import Addr, SipEndpoint
 from anfang.subsystems.intercom.config import IntercomSettings
+from anfang.wire import sip
+from anfang.wire.sip import SipError, SipRequest, SipResponse
+from anfang.wire.sip_udp import Addr, SipEndpoint
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel

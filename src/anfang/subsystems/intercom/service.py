@@ -20,12 +20,12 @@ from anfang.core.capabilities import Key
 from anfang.core.errors import DomainError
 from anfang.core.writer import WriteContext
 from anfang.subsystems.intercom import store
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest
-from anfang.subsystems.intercom.adapters.sip_udp import Addr, SipEndpoint
 from anfang.subsystems.intercom.auth import DigestGuard
 from anfang.subsystems.intercom.calls import Binding, Call, CallFlow
 from anfang.subsystems.intercom.config import IntercomSettings
+from anfang.wire import sip
+from anfang.wire.sip import SipError, SipRequest
+from anfang.wire.sip_udp import Addr, SipEndpoint
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel

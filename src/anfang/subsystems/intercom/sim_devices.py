@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipRequest, SipResponse
-from anfang.subsystems.intercom.adapters.sip_udp import Addr, SipEndpoint
+from anfang.wire import digest, sip
+from anfang.wire.sip import SipRequest, SipResponse
+from anfang.wire.sip_udp import Addr, SipEndpoint
 
 log = logging.getLogger(__name__)
 SDP = (
@@ -71,7 +71,7 @@ class _Device:
         )
         challenge = resp.header("www-authenticate")
         if resp.status == 401 and challenge:
-            answer = sip.digest_authorization(challenge, self.code, self.secret, "REGISTER", uri)
+            answer = digest.digest_authorization(challenge, self.code, self.secret, "REGISTER", uri)
             resp = await self.endpoint.request(
                 self.server,
                 "REGISTER",

@@ -1,1 +1,1 @@
-"""Tests of the intercom wire protocols."""
+"""Tests of the intercom wire protocols (SIP itself is tested in tests/wire)."""

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest, SipResponse
+from anfang.wire import sip
+from anfang.wire.sip import SipError, SipRequest, SipResponse
 
 INVITE = (
     b"INVITE sip:301@anfang SIP/2.0\r\n"
@@ -147,49 +147,4 @@ def test_built_requests_parse_back(
         assert value in req.header_all(name)
 
 
-def test_digest_matches_rfc2617_example() -> None:
-    got = sip.digest_response(
-        "Mufasa",
-        "testrealm@host.com",
-        "Circle Of Life",
-        "GET",
-        "/dir/index.html",
-        "dcd98b7102dd2f0e8b11d0f600bfb0c093",
-        qop="auth",
-        nc="00000001",
-        cnonce="0a4f113b",
-    )
-    assert got == "6629fae49393a05397450978507c4ef1"
-
-
-def test_digest_authorization_round_trip() -> None:
-    challenge = 'Digest realm="anfang", nonce="abc.def", algorithm=MD5, qop="auth"'
-    header = sip.digest_authorization(challenge, "IM-1", "pw", "REGISTER", "sip:anfang")
-    p = sip.parse_digest(header)
-    assert (p["username"], p["realm"], p["nonce"], p["uri"], p["qop"]) == (
-        "IM-1",
-        "anfang",
-        "abc.def",
-        "sip:anfang",
-        "auth",
-    )
-    want = sip.digest_response(
-        "IM-1",
-        "anfang",
-        "pw",
-        "REGISTER",
-        "sip:anfang",
-        "abc.def",
-        qop="auth",
-        nc=p["nc"],
-        cnonce=p["cnonce"],
-    )
-    assert p["response"] == want
-    with pytest.raises(SipError, match="not Digest"):
-        sip.parse_digest("Basic abc")
-
-
-@given(st.text(max_size=200))
-def test_digest_parsing_never_escapes(value: str) -> None:
-    with contextlib.suppress(SipError):
-        sip.parse_digest("Digest " + value)
+# --------------------------------------------------------------------------- streams (TCP)

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipRequest
-from anfang.subsystems.intercom.adapters.sip_udp import Addr, SipEndpoint
+from anfang.wire import sip
+from anfang.wire.sip import SipRequest
+from anfang.wire.sip_udp import Addr, SipEndpoint
 
 
 class LossyServer(SipEndpoint):

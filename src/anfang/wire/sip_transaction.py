@@ -1,9 +1,10 @@
-"""SIP over UDP: a thin asyncio transport around the pure ``sip`` core.
+"""SIP transactions over any transport: what UDP and TCP share.
 
 Incoming requests go to a handler (each in its own task); a retransmitted request gets the
 cached answer again instead of being handled twice. Outgoing requests are retransmitted
-(RFC 3261 timer A/E: 0.5 s doubling to 4 s) until answered, and answers are matched to
-them by Via branch. Used by anfang's intercom service and by the simulated devices alike.
+over UDP (RFC 3261 timer A/E: 0.5 s doubling to 4 s; never over TCP, §17.1.1.2) until
+answered, and answers are matched to them by Via branch. The transports (``sip_udp``,
+``sip_tcp``) only move bytes and call :meth:`SipTransactions.feed`.
 """
 
 from __future__ import annotations
@@ -12,33 +13,42 @@ import asyncio
 import contextlib
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import cast
 
 from prometheus_client import Counter
 
-from anfang.subsystems.intercom.adapters import sip
-from anfang.subsystems.intercom.adapters.sip import SipError, SipRequest, SipResponse
+from anfang.wire import sip
+from anfang.wire.sip import SipError, SipRequest, SipResponse
 
 log = logging.getLogger(__name__)
 Addr = tuple[str, int]
 Handler = Callable[[SipRequest, Addr], Awaitable[None]]
 
-RECEIVED = Counter("anfang_intercom_sip_received_total", "SIP messages received", ["kind"])
-REJECTED = Counter("anfang_intercom_sip_rejected_total", "SIP datagrams refused", ["status"])
+RECEIVED = Counter("anfang_sip_received_total", "SIP messages received", ["part", "kind"])
+REJECTED = Counter("anfang_sip_rejected_total", "SIP messages refused", ["part", "status"])
 T1, T2 = 0.5, 4.0
 _ANSWER_CACHE = 512  # answered requests remembered for retransmissions
 _ANSWER_TTL = 32.0
 
 
-class SipEndpoint(asyncio.DatagramProtocol):
-    """One UDP socket speaking SIP: a server for ``handler`` and a client of its own."""
+class SipTransactions(ABC):
+    """The transaction layer of one SIP socket: a server for ``handler`` and a client."""
 
-    def __init__(self, handler: Handler | None, supported: frozenset[str] = sip.METHODS) -> None:
+    reliable = False  # TCP: no retransmissions
+    transport_name = "UDP"
+
+    def __init__(
+        self,
+        handler: Handler | None,
+        supported: frozenset[str] = sip.METHODS,
+        *,
+        part: str = "intercom",
+    ) -> None:
         self.handler = handler
         self.supported = supported
-        self.transport: asyncio.DatagramTransport | None = None
+        self.part = part
         self.local: Addr = ("127.0.0.1", 0)
         self._pending: dict[tuple[str, str], _Client] = {}
         self._answers: OrderedDict[tuple[str, int, str, str], tuple[float, bytes | None]] = (
@@ -46,17 +56,39 @@ class SipEndpoint(asyncio.DatagramProtocol):
         )
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def open(self, host: str, port: int) -> Addr:
-        """Bind to ``host:port`` (0: any free port); returns the bound address."""
-        loop = asyncio.get_running_loop()
-        self.transport, _ = await loop.create_datagram_endpoint(
-            lambda: self, local_addr=(host, port)
-        )
-        self.local = self.transport.get_extra_info("sockname")[:2]
-        return self.local
+    # ------------------------------------------------------------- for the transports
 
+    @abstractmethod
+    def send(self, data: bytes, peer: Addr) -> None:
+        """Send one message (the transport's)."""
+
+    @abstractmethod
     async def close(self) -> None:
-        """Stop: fail pending requests, wait for running handlers, close the socket."""
+        """Stop and close the socket (the transport's)."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether a request can go out now (a UDP socket always can)."""
+        return True
+
+    def feed(self, data: bytes, peer: Addr) -> None:
+        """Parse one whole message and route it; bad ones are counted, logged and dropped."""
+        if data.strip(b"\r\n") == b"":
+            return  # RFC 5626 keep-alive
+        try:
+            msg = sip.parse(data)
+        except SipError as exc:
+            REJECTED.labels(self.part, str(exc.status)).inc()
+            log.info("SIP message from %s:%d refused: %s", *peer, exc)
+            return
+        if isinstance(msg, SipResponse):
+            RECEIVED.labels(self.part, "response").inc()
+            self._on_response(msg)
+        else:
+            RECEIVED.labels(self.part, msg.method if msg.method in sip.METHODS else "other").inc()
+            self._on_request(msg, peer)
+
+    async def _stop_transactions(self) -> None:
         for client in list(self._pending.values()):
             if not client.final.done():
                 client.final.set_exception(ConnectionAbortedError("SIP endpoint closed"))
@@ -65,37 +97,11 @@ class SipEndpoint(asyncio.DatagramProtocol):
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
 
-    # ------------------------------------------------------------- asyncio callbacks
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Keep the transport."""
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        """Parse a datagram and route it; bad ones are counted, logged and dropped."""
-        peer: Addr = (str(addr[0]), int(addr[1]))
-        if data.strip(b"\r\n") == b"":
-            return  # RFC 5626 keep-alive
-        try:
-            msg = sip.parse(data)
-        except SipError as exc:
-            REJECTED.labels(str(exc.status)).inc()
-            log.info("SIP datagram from %s:%d refused: %s", *peer, exc)
-            return
-        if isinstance(msg, SipResponse):
-            RECEIVED.labels("response").inc()
-            self._on_response(msg, peer)
-        else:
-            RECEIVED.labels(msg.method if msg.method in sip.METHODS else "other").inc()
-            self._on_request(msg, peer)
-
-    def error_received(self, exc: Exception) -> None:
-        """ICMP errors (port unreachable…) are normal on UDP; note them."""
-        log.debug("SIP socket error: %s", exc)
+    def _fail_pending(self, why: str) -> None:
+        for client in list(self._pending.values()):
+            if not client.final.done():
+                client.final.set_exception(ConnectionResetError(why))
 
     # ------------------------------------------------------------- server side
 
@@ -107,7 +113,7 @@ class SipEndpoint(asyncio.DatagramProtocol):
                 self.send(answer, peer)
             return
         if req.method not in self.supported or self.handler is None:
-            REJECTED.labels("501").inc()
+            REJECTED.labels(self.part, "501").inc()
             self.send(sip.build_response(req, 501), peer)
             return
         if req.method != "ACK":
@@ -133,12 +139,17 @@ class SipEndpoint(asyncio.DatagramProtocol):
         peer: Addr,
         status: int,
         *,
+        reason: str | None = None,
         to_tag: str | None = None,
         headers: list[tuple[str, str]] | None = None,
         body: bytes = b"",
     ) -> None:
         """Answer ``req`` (as :func:`sip.build_response`) and remember a final answer."""
-        data = sip.build_response(req, status, to_tag=to_tag, headers=headers, body=body)
+        if reason is not None:  # a phrase made from a refusal's text: one line, printable
+            reason = "".join(c if c.isprintable() else " " for c in reason)[:100]
+        data = sip.build_response(
+            req, status, reason=reason, to_tag=to_tag, headers=headers, body=body
+        )
         if status >= 200 and req.method != "ACK":
             self._remember((req.call_id, req.cseq[0], req.method, req.branch or ""), data)
         self.send(data, peer)
@@ -155,14 +166,11 @@ class SipEndpoint(asyncio.DatagramProtocol):
 
     # ------------------------------------------------------------- client side
 
-    def send(self, data: bytes, peer: Addr) -> None:
-        """Send one datagram (dropped silently when closed: UDP gives no promise anyway)."""
-        if self.transport is not None:
-            self.transport.sendto(data, peer)
-
     def via(self, branch: str) -> str:
         """Our Via header value for a request with ``branch``."""
-        return f"SIP/2.0/UDP {self.local[0]}:{self.local[1]};branch={branch};rport"
+        return (
+            f"SIP/2.0/{self.transport_name} {self.local[0]}:{self.local[1]};branch={branch};rport"
+        )
 
     async def request(
         self,
@@ -181,6 +189,8 @@ class SipEndpoint(asyncio.DatagramProtocol):
         INVITEs are ACKed here (a 2xx with a new branch, others with the same), so the
         caller only sees the outcome.
         """
+        if not self.connected:
+            raise ConnectionResetError("not connected")
         branch = branch or sip.new_branch()
         data = sip.build_request(method, uri, [("Via", self.via(branch)), *headers], body)
         client = _Client(asyncio.get_running_loop().create_future(), on_provisional)
@@ -200,12 +210,14 @@ class SipEndpoint(asyncio.DatagramProtocol):
         interval = T1
         while not client.final.done():
             self.send(data, peer)
+            if self.reliable:
+                return
             await asyncio.sleep(interval)
             if client.provisional:  # an INVITE that rings is not resent
                 return
             interval = min(interval * 2, T2)
 
-    def _on_response(self, resp: SipResponse, peer: Addr) -> None:
+    def _on_response(self, resp: SipResponse) -> None:
         client = self._pending.get((resp.branch or "", resp.cseq[1]))
         if client is None or client.final.done():
             return  # late, duplicate or not ours
