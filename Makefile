@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face bench-patrol bench-parking bench-console clean
+.PHONY: run test setup debs demo-debs services lint typecheck pytest bench bench-sia bench-recording bench-face bench-patrol bench-parking bench-console bench-uplink bench-district bench-compliance clean
 
 run: setup demo-debs  ## start the demo community; console at http://127.0.0.1:8080
 	$(BIN)/anfang demo
@@ -64,6 +64,15 @@ bench-parking: setup
 bench-console: setup
 	bash scripts/debian-packages.sh bench
 	$(BIN)/python -m bench.console
+
+bench-uplink: setup
+	$(BIN)/python -m bench.uplink
+
+bench-compliance: setup  ## the compliance checker over 200 buildings, 2,000 devices, 30 days
+	$(BIN)/python -m bench.compliance
+
+bench-district: setup services
+	$(BIN)/python -m bench.district
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -310,10 +310,11 @@ async def run_ffmpeg(
 async def run_sweep(
     rows: int, work: Path, cameras: int = 64, database_url: str | None = None
 ) -> dict[str, Any]:
-    """Index ``rows`` segments (one minute each, over ``cameras``), then time one sweep.
+    """Index ``rows`` segments (a few minutes each, over ``cameras``), then time one sweep.
 
-    Cameras keep 30 days except every fourth (7 days); the index spans enough days that
-    about a tenth of the rows are past retention, with real (empty) files to delete.
+    Cameras keep 31 days except every fourth (30: the records rules' minimum, issue 19);
+    the index spans 40 days, so that about a quarter of the rows are past retention, with
+    real (empty) files to delete.
     """
     settings = Settings.model_validate(
         {
@@ -334,7 +335,7 @@ async def run_sweep(
     try:
         per_cam = rows // cameras
         now = datetime(2026, 11, 24, tzinfo=UTC)
-        span = timedelta(days=11)  # 1,000,000 rows over 64 cameras: one-minute segments
+        span = timedelta(days=40)  # 1,000,000 rows over 64 cameras: 3.7-minute segments
         step = span / per_cam
         first = now - span
         t0 = time.monotonic()
@@ -354,7 +355,7 @@ async def run_sweep(
                         id=c + 1,
                         device_id=dev.id,
                         main_url="rtsp://192.0.2.1/x",
-                        retention_days=7 if c % 4 == 0 else 30,
+                        retention_days=30 if c % 4 == 0 else 31,
                     )
                 )
             ctx.session.flush()
@@ -363,7 +364,7 @@ async def run_sweep(
         await plat.writer.run(setup)
         doomed = 0
         for c in range(1, cameras + 1):
-            keep = now - timedelta(days=7 if (c - 1) % 4 == 0 else 30)
+            keep = now - timedelta(days=30 if (c - 1) % 4 == 0 else 31)
             batch = []
             for m in range(per_cam):
                 st = first + step * m

@@ -27,12 +27,15 @@ from anfang.subsystems import ENTRY_POINT_GROUP
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "anfang"
 SUBSYSTEMS = SRC / "subsystems"
+# Cross-cutting parts built in a subsystem's shape and registered like one.
+CROSS_CUTTING = ("uplink", "compliance")
 
 # Parts from the ground up; a part imports only parts of a lower rank (and itself).
-LAYERS: dict[str, int] = {
+LAYERS: dict[str, float] = {
     "__init__": 0,
     "config": 0,
     "store": 1,
+    "wire": 1,
     "core": 2,
     "audit": 3,
     "auth": 4,
@@ -43,6 +46,11 @@ LAYERS: dict[str, int] = {
     "face": 7,
     "web": 7,
     "subsystems": 8,
+    # Registered like a subsystem (it imports their declaration), never their internals
+    # (checked below): it reaches video and access through capabilities.
+    "uplink": 8.5,
+    # Reads what the subsystems state through core's fact sources, never their tables.
+    "compliance": 8.5,
     "app": 9,
     "sim": 10,
     "cli": 11,
@@ -189,7 +197,14 @@ def test_no_import_cycles() -> None:
 
 
 def _subsystem_dirs() -> list[Path]:
-    return sorted(p for p in SUBSYSTEMS.iterdir() if (p / "__init__.py").exists())
+    subs = sorted(p for p in SUBSYSTEMS.iterdir() if (p / "__init__.py").exists())
+    return subs + [SRC / name for name in CROSS_CUTTING]
+
+
+def _package(folder: Path) -> str:
+    if folder.name in CROSS_CUTTING:
+        return f"anfang.{folder.name}"
+    return f"anfang.subsystems.{folder.name}"
 
 
 @pytest.mark.parametrize("folder", _subsystem_dirs(), ids=lambda p: p.name)
@@ -201,7 +216,7 @@ def test_subsystem_shape(folder: Path) -> None:
     missing = [f for f in SHAPE if f not in files]
     assert not missing, f"{folder.name} lacks {missing}"
     sub = load_all()[folder.name]
-    package = f"anfang.subsystems.{folder.name}"
+    package = _package(folder)
     # Component factories live in component.py (or in a shared part such as anfang.face).
     for spec in sub.components:
         module = spec.partition(":")[0]
@@ -217,6 +232,9 @@ def test_subsystem_shape(folder: Path) -> None:
 def test_subsystems_keep_to_their_own_internals() -> None:
     wrong = []
     for m in _modules():
+        if _part(m) in CROSS_CUTTING:  # the uplink reaches subsystems through capabilities
+            wrong += [f"{m} -> {o}" for o in _own(m) if o.startswith("anfang.subsystems.")]
+            continue
         if not m.startswith("anfang.subsystems."):
             continue
         mine = m.split(".")[2]
@@ -229,11 +247,12 @@ def test_subsystems_keep_to_their_own_internals() -> None:
 
 def test_pure_cores_do_no_io() -> None:
     wrong = []
-    for folder in _subsystem_dirs():
-        adapters = folder / "adapters"
+    for folder in [*_subsystem_dirs(), SRC / "wire"]:
+        adapters = folder / "adapters" if folder.name != "wire" else folder
         if not adapters.exists():
             continue
-        package = importlib.import_module(f"anfang.subsystems.{folder.name}.adapters")
+        name = "anfang.wire" if folder.name == "wire" else f"{_package(folder)}.adapters"
+        package = importlib.import_module(name)
         transports: frozenset[str] = package.TRANSPORTS
         for path in adapters.glob("*.py"):
             if path.stem in transports or path.stem == "__init__":
@@ -260,7 +279,8 @@ def test_subsystems_are_entry_points() -> None:
     folders = {p.name for p in _subsystem_dirs()}
     assert set(eps) == folders
     for name, value in eps.items():
-        assert value == f"anfang.subsystems.{name}:SUBSYSTEM"
+        where = f"anfang.{name}" if name in CROSS_CUTTING else f"anfang.subsystems.{name}"
+        assert value == f"{where}:SUBSYSTEM"
     assert list(load_all()) == sorted(load_all(), key=lambda k: load_all()[k].order)
 
 

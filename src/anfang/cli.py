@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from anfang import config
-from anfang.app import registry
+from anfang.app import redact, registry
 from anfang.app.http import create_app
 from anfang.app.platform import Platform
 from anfang.app.serving import uvicorn_options
@@ -67,6 +67,7 @@ def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redact.install()  # no credential in any line of the log
 
 
 @app.command()

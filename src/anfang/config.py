@@ -91,6 +91,32 @@ class Settings(BaseSettings):
     tls_certfile: Path | None = Field(default=None, description="PEM certificate: serve HTTPS")
     tls_keyfile: Path | None = Field(default=None, description="PEM private key of the certificate")
     site_timezone: str = "Asia/Shanghai"
+    uplink_enabled: bool = True
+    uplink_centre: str = Field(
+        default="34020000",
+        pattern=r"^[0-9]{8}$",
+        description="the 8-digit administrative division code that begins every national "
+        "device ID (GB/T 28181)",
+    )
+    uplink_role: Literal["community", "district"] = Field(
+        default="community",
+        description="district: this node gathers the communities publishing to its stream",
+    )
+    uplink_district_url: str | None = Field(
+        default=None,
+        description="nats://host:port of the district's NATS JetStream; unset: no district",
+    )
+    uplink_district_stream: str = Field(default="ANFANG_DISTRICT", pattern=r"^[A-Za-z0-9_-]+$")
+    uplink_community: str = Field(
+        default="", pattern=r"^[A-Za-z0-9_-]*$", description="this community's code at the district"
+    )
+    uplink_community_name: str = ""
+    uplink_console_url: str = Field(
+        default="", description="where the district links to this community's console"
+    )
+    uplink_sip_host: str = Field(
+        default="127.0.0.1", description="the address the uplink's SIP and RTP sockets use"
+    )
     admin_password: SecretStr | None = None
     audit_key_file: Path | None = None
     secrets_key_file: Path | None = Field(
@@ -159,6 +185,9 @@ class Settings(BaseSettings):
         default=1 << 30, ge=0, description="emergency floor: delete oldest below this free space"
     )
     video_retention_interval_seconds: float = Field(default=300.0, gt=0)
+    video_export_approval_minutes: float = Field(
+        default=30.0, gt=0, description="exports longer than this need a second person's approval"
+    )
     resident_pass_max_uses: int = Field(
         default=10, ge=1, le=100, description="most uses of a visitor pass a resident issues"
     )

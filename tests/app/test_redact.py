@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -39,3 +40,40 @@ def test_access_log_record_keeps_its_shape(caplog: pytest.LogCaptureFixture) -> 
     (record,) = caplog.records
     assert isinstance(record.args, tuple) and len(record.args) == 5
     assert "SECRET" not in record.getMessage() and "token=***" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "no picture: [Errno 111] Connection refused: 'rtsp://admin:demo1234@10.0.0.5:554/s'",
+            "no picture: [Errno 111] Connection refused: 'rtsp://***@10.0.0.5:554/s'",
+        ),
+        ("postgresql+psycopg://anfang:pw@db/anfang", "postgresql+psycopg://***@db/anfang"),
+        ("rtsp://10.0.0.5:554/s and mailto-like a@b", "rtsp://10.0.0.5:554/s and mailto-like a@b"),
+    ],
+)
+def test_urls_lose_their_user_and_password(text: str, expected: str) -> None:
+    assert redact.redact(text) == expected
+
+
+def test_every_handler_masks_messages_and_tracebacks() -> None:
+    """Any logger's record, its traceback included, passes the root handlers' filter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        redact.install()
+        log = logging.getLogger("anfang.subsystems.video.media")
+        url = "rtsp://admin:demo1234@127.0.0.1:554/CAM-08/sub"
+        log.warning("snapshot failed: %s", f"Connection refused: '{url}'")
+        try:
+            raise ConnectionRefusedError(f"cannot open {url}")
+        except ConnectionRefusedError:
+            log.exception("camera task")
+    finally:
+        root.removeHandler(handler)
+    text = stream.getvalue()
+    assert "demo1234" not in text and "admin:" not in text
+    assert text.count("rtsp://***@127.0.0.1:554/CAM-08/sub") == 2

@@ -33,6 +33,7 @@ PUBLIC = {
     ("POST", "/api/v1/parking/reads"): "LPR cameras: HMAC-signed (docs/parking.md)",
     ("POST", "/api/v1/parking/vzenith"): "Vzenith cameras: known serial, from its set address",
     ("GET", "/healthz"): "liveness for a service manager; says ok or degraded only",
+    ("POST", "/VIID/Subscribes"): "GA/T 1400 view library: digest as a configured upper",
 }
 SELF_ONLY = {"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"}  # any user, own data
 WEBSOCKETS = {"/api/v1/stream": Perm.EVENTS_READ, "/api/v1/video/live/{code}": Perm.VIDEO_VIEW}
@@ -66,7 +67,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
     out = []
     for ctx in iter_route_contexts(app.routes):  # included routers are resolved lazily
         r, path = ctx.route, ctx.path or ""
-        if isinstance(r, APIRoute) and path.startswith(("/api/", "/healthz", "/metrics")):
+        if isinstance(r, APIRoute) and path.startswith(("/api/", "/healthz", "/metrics", "/VIID/")):
             out += [(m, path, r) for m in sorted((ctx.methods or set()) - {"HEAD"})]
     assert len(out) > 100  # the walk found the routers' routes
     return out

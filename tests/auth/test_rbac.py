@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anfang.auth.rbac import GRANTS, Perm, Role, allowed
+from anfang.auth.rbac import GRANTS, Perm, Role, allowed, granted
 
 
 def test_table() -> None:
@@ -24,3 +24,10 @@ def test_table() -> None:
             assert not allowed(role, perm)
     assert not allowed(Role.OPERATOR, Perm.AUDIT_READ)
     assert not allowed("nobody", Perm.EVENTS_READ)
+
+
+def test_granted_lists_what_allowed_answers() -> None:
+    for role in Role:
+        assert granted(role) == sorted(p.value for p in Perm if allowed(role, p))
+    assert "compliance.inspect" not in granted("admin")  # it may not approve its own design
+    assert granted("nobody") == []

@@ -196,7 +196,12 @@ async def test_operator_search_needs_a_reason_and_is_audited(
     assert r.status_code == 422
     r = await app_client.post(
         "/api/v1/face/search",
-        data={"reason": "police case 2026-117", "k": "2"},
+        data={
+            "reason": "police case 2026-117",
+            "k": "2",
+            "unit": "园区派出所",
+            "requester": "李警官",
+        },
         files=files,
         headers=h,
     )
@@ -205,6 +210,7 @@ async def test_operator_search_needs_a_reason_and_is_audited(
     assert [x["person_id"] for x in results] == ["R-1", "R-2"]
     entry = audit(platform, "face.search")[-1]
     assert entry.detail["reason"] == "police case 2026-117"
+    assert (entry.detail["unit"], entry.detail["requester"]) == ("园区派出所", "李警官")
     assert entry.detail["results"] == ["R-1", "R-2"]
 
 

@@ -58,6 +58,22 @@ class Server:
             token: str = r.json()["access_token"]
             return token
 
+    def new_user(self, username: str, role: str, password: str) -> str:
+        """Create a user as the admin and take its first login (the password someone else
+        chose is changed to ``password``); returns the user's token."""
+        first = f"first-{password}"
+        with self.client(self.admin_token()) as c:
+            body = {"username": username, "password": first, "role": role}
+            r = c.post("/api/v1/users", json=body)
+            assert r.status_code == 201, r.text
+        with self.client() as anon:
+            r = anon.post("/api/v1/auth/token", json={"username": username, "password": first})
+            token: str = r.json()["access_token"]
+            anon.headers["Authorization"] = f"Bearer {token}"
+            change = {"current_password": first, "new_password": password}
+            assert anon.post("/api/v1/me/password", json=change).status_code == 204
+            return token
+
 
 # A small community: two buildings, two perimeter zones, devices placed on the map.
 SITE_FILE: dict[str, Any] = {

@@ -286,3 +286,40 @@ def test_admin_manages_service_accounts_in_the_console(console: Console, tmp_pat
     expect(page.locator('#account-table tr[data-account="vms-sync"]')).to_contain_text("已吊销")
     with console.server.client(issued) as api:
         assert api.get("/api/v1/audit").status_code == 401
+
+
+def test_times_follow_the_site_zone_not_the_workstations(browser: Any, server: Server) -> None:
+    """A workstation set to New York still shows, picks and sends Beijing time (the site's)."""
+    context = browser.new_context(locale="zh-CN", timezone_id="America/New_York")
+    try:
+        c = Console(context.new_page(), server)
+        c.login()
+        got = c.page.evaluate(
+            """async () => {
+              const k = await import("/static/js/clock.js");
+              const shown = k.formatTime("2026-12-06T16:30:05Z");
+              const back = k.fromInput("2026-12-07T00:30").toISOString();
+              const day = k.siteDay(new Date("2026-12-06T16:30:05Z"));
+              const input = k.toInput(new Date("2026-12-06T16:30:05Z"), true);
+              const bad = Number.isNaN(k.fromInput("07/12/2026").getTime());
+              const year = k.nextDay("2026-12-31");
+              k.setZone("America/New_York");  // a zone with daylight saving
+              const spring = k.fromInput("2026-03-08T12:00").toISOString();
+              const winter = k.fromInput("2026-01-15T12:00").toISOString();
+              k.setZone("Asia/Shanghai");
+              return { shown, back, day, input, bad, year, spring, winter };
+            }"""
+        )
+        assert got == {
+            "shown": "2026-12-07 00:30:05",
+            "back": "2026-12-06T16:30:00.000Z",
+            "day": "2026-12-07",
+            "input": "2026-12-07T00:30:05",
+            "bad": True,
+            "year": "2027-01-01",
+            "spring": "2026-03-08T16:00:00.000Z",
+            "winter": "2026-01-15T17:00:00.000Z",
+        }
+        assert not c.errors, c.errors
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +30,12 @@ pytestmark = pytest.mark.browser
 WAIT_MS = 20_000
 LIVE_WAIT_MS = 90_000
 T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)
+SITE_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _wall(at: datetime) -> str:
+    """``at`` as a datetime-local input takes it, on the site's clock."""
+    return at.astimezone(SITE_TZ).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +95,8 @@ def vserver(tmp_path_factory: pytest.TempPathFactory, rtsp: str) -> Iterator[Ser
 
 @pytest.fixture
 def page(browser: Any, vserver: Server) -> Iterator[Any]:
-    """A logged-in console on the video tab (browser time zone UTC, Chinese)."""
+    """A logged-in console on the video tab (browser time zone UTC, the site's Beijing time;
+    Chinese)."""
     context = browser.new_context(
         viewport={"width": 1600, "height": 1000},
         locale="zh-CN",
@@ -145,10 +153,17 @@ def test_live_tile_receives_video(page: Any) -> None:
     expect(page.locator('.video-tile[data-index="0"]')).not_to_have_attribute("data-camera", "")
 
 
-def test_playback_of_a_recorded_range_with_seek_speed_and_export(page: Any) -> None:
+def test_playback_of_a_recorded_range_with_seek_speed_and_export(
+    page: Any, vserver: Server
+) -> None:
     page.select_option("#video-pb-camera", "CAM-V1")
-    page.fill("#video-pb-start", "2026-05-01T08:00:01")
-    page.fill("#video-pb-end", "2026-05-01T08:00:11")
+    # The console reads the range on the site's wall clock (Beijing time), whatever the
+    # workstation's zone.
+    page.fill("#video-pb-start", _wall(T0 + timedelta(seconds=1)))
+    page.fill("#video-pb-end", _wall(T0 + timedelta(seconds=11)))
+    page.click('#video-pb-form button[type="submit"]')  # no reason: the form asks for one
+    expect(page.locator("#video-pb-reason:invalid")).to_have_count(1)
+    page.fill("#video-pb-reason", "业主报案：车辆被刮")
     page.click('#video-pb-form button[type="submit"]')
     video = page.locator("#video-pb-video")
     expect(page.locator("#video-pb-info")).to_contain_text("录像缺失 1 段")
@@ -171,6 +186,28 @@ def test_playback_of_a_recorded_range_with_seek_speed_and_export(page: Any) -> N
     page.fill("#video-export-reason", "业主报案")
     page.click('#video-export-dialog button[type="submit"]')
     expect(page.locator("#video-export-state .sha")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+    # For publication: masked, and only after a second person approves (not the requester).
+    page.keyboard.press("Escape")
+    page.click("#video-export-open")
+    page.fill("#video-export-reason", "协查通报")
+    page.check("#video-export-public")
+    page.click('#video-export-dialog button[type="submit"]')
+    expect(page.locator("#video-export-state")).to_contain_text("需另一位有导出权限的人员审批")
+    page.keyboard.press("Escape")
+    waiting = page.locator('#video-exports li[data-state="awaiting_approval"]')
+    expect(waiting).to_contain_text("等待他人审批")
+    expect(waiting.locator("button")).to_have_count(0)  # not one's own
+    expect(page.locator('#video-exports li[data-state="done"]')).to_have_count(1)  # the first
+    # A second person approves; the requester's list shows it masked and fetches it.
+    eid = waiting.get_attribute("data-export")
+    with vserver.client(vserver.new_user("zhang", "supervisor", "password-of-zhang")) as api:
+        r = api.post(f"/api/v1/video/exports/{eid}/approval", json={"approve": True})
+        assert r.status_code == 202, r.text
+    done = page.locator(f'#video-exports li[data-export="{eid}"][data-state="done"]')
+    expect(done).to_contain_text("公开发布", timeout=60_000)
+    with page.expect_download() as got:
+        done.locator("button", has_text="下载").click()
+    assert Path(got.value.path()).stat().st_size > 1000
 
 
 def test_alarm_video_pops_up(page: Any, vserver: Server) -> None:

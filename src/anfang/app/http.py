@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.settings = settings
     for router in routers():
         app.include_router(router, prefix="/api/v1")
+    for router in registry.root_routers():
+        app.include_router(router)
     _install_handlers(app)
     document_errors(app)
 

@@ -1,7 +1,10 @@
-"""Keeps credentials out of logs: query parameters that carry one are masked.
+"""Keeps credentials out of logs: query parameters and JSON fields that carry one, and the
+``user:password@`` of any URL, are masked.
 
 anfang itself never puts a credential in a URL, but an old or foreign client may, and
-the server's access log would keep it for anyone who reads logs (issue 14).
+the server's access log would keep it for anyone who reads logs (issue 14). A camera's
+RTSP URL carries its user and password by design; the video code strips them from what it
+reports, and this filter, on every handler, is the net under that.
 """
 
 from __future__ import annotations
@@ -18,19 +21,25 @@ _JSON_SECRET = re.compile(
     r'(?i)("(?:access_token|token|ticket|password|new_password|current_password|secret|key)"'
     r'\s*:\s*")[^"]*'
 )
+# scheme://user:password@host — the userinfo of any URL (RTSP cameras, database URLs).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]+@")
 LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")
 
 
 def redact(text: str) -> str:
-    """``text`` with the values of credential-bearing query parameters masked."""
-    return _JSON_SECRET.sub(r"\1***", _SECRET.sub(r"\1***", text))
+    """``text`` with credential-bearing query parameters and JSON fields, and the
+    ``user:password@`` of URLs, masked."""
+    return _USERINFO.sub(r"\1***@", _JSON_SECRET.sub(r"\1***", _SECRET.sub(r"\1***", text)))
 
 
 class RedactCredentials(logging.Filter):
     """A filter that masks credentials in a record's final message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Mask credentials in the record's message; never drops one."""
+        """Mask credentials in the record's message and traceback; never drops one."""
+        if record.exc_info and not record.exc_text:
+            # A traceback's last line repeats the exception's message (FFmpeg's names the URL).
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -47,8 +56,10 @@ class RedactCredentials(logging.Filter):
 
 
 def install() -> None:
-    """Attach the filter to the HTTP server's loggers (once)."""
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactCredentials) for f in logger.filters):
-            logger.addFilter(RedactCredentials())
+    """Attach the filter to the HTTP server's loggers and to every handler of the root
+    logger, which all of anfang's loggers reach (once each)."""
+    targets: list[logging.Filterer] = [logging.getLogger(name) for name in LOGGERS]
+    targets += logging.getLogger().handlers
+    for target in targets:
+        if not any(isinstance(f, RedactCredentials) for f in target.filters):
+            target.addFilter(RedactCredentials())

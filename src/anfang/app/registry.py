@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from anfang.subsystems import ENTRY_POINT_GROUP, Component, SimContext, Subsystem
 
@@ -49,11 +49,19 @@ def load_all() -> dict[str, Subsystem]:
     return _LOADED
 
 
+def _api_modules() -> list[Any]:
+    return [importlib.import_module(m) for sub in load_all().values() for m in sub.api]
+
+
 def routers() -> list[APIRouter]:
-    """Every subsystem's API router, in registry order."""
-    return [
-        importlib.import_module(module).router for sub in load_all().values() for module in sub.api
-    ]
+    """Every subsystem's API router, in registry order (mounted under ``/api/v1``)."""
+    return [m.router for m in _api_modules() if not getattr(m, "AT_ROOT", False)]
+
+
+def root_routers() -> list[APIRouter]:
+    """Routers whose paths a national standard fixes (``/VIID/…`` of GA/T 1400): mounted as
+    they are, not under ``/api/v1``; a module says so with ``AT_ROOT = True``."""
+    return [m.router for m in _api_modules() if getattr(m, "AT_ROOT", False)]
 
 
 def migration_locations() -> list[str]:

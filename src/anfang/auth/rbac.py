@@ -44,6 +44,13 @@ class Perm(StrEnum):
     PARKING_CONFIGURE = "parking.configure"  # lots, lanes, white and black lists
     PHYSICAL_MANAGE = "physical.manage"  # the inventory of fences, doors, grilles, bollards
     CENTER_DUTY = "center.duty"  # shifts, the duty log, hand-over
+    UPLINK_CONFIGURE = "uplink.configure"  # upper platforms, national IDs, what is shared
+    COMPLIANCE_READ = "compliance.read"  # life cycle, checker reports, orders, operating status
+    COMPLIANCE_MANAGE = (
+        "compliance.manage"  # the property company's side: documents, steps, answers
+    )
+    COMPLIANCE_INSPECT = "compliance.inspect"  # the police's side: reviews, inspection, orders
+    MAINTENANCE = "maintenance.work"  # work orders: take, close with evidence
 
 
 _ALL_READ = {Perm.EVENTS_READ, Perm.ALARMS_READ, Perm.SITE_READ}
@@ -73,9 +80,14 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.PATROL_CONFIGURE,
             Perm.PARKING_CONFIGURE,
             Perm.PHYSICAL_MANAGE,
+            Perm.COMPLIANCE_READ,
+            Perm.COMPLIANCE_MANAGE,
+            Perm.MAINTENANCE,
         }
     ),
-    Role.ADMIN: frozenset(Perm),
+    # The property company's administrator does everything but the police's part: it may not
+    # approve its own design, inspect its own system or issue itself rectification orders.
+    Role.ADMIN: frozenset(Perm) - {Perm.COMPLIANCE_INSPECT},
     Role.INSTALLER: frozenset(
         _ALL_READ
         | {
@@ -87,14 +99,27 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.PATROL_CONFIGURE,
             Perm.PARKING_CONFIGURE,
             Perm.PHYSICAL_MANAGE,
+            Perm.UPLINK_CONFIGURE,
+            Perm.COMPLIANCE_READ,
+            Perm.MAINTENANCE,
         }
     ),
     Role.POLICE_INSPECTOR: frozenset(
-        _ALL_READ | {Perm.AUDIT_READ, Perm.PEOPLE_READ, Perm.VIDEO_VIEW}
+        _ALL_READ
+        | {Perm.AUDIT_READ, Perm.PEOPLE_READ, Perm.VIDEO_VIEW}
+        | {Perm.COMPLIANCE_READ, Perm.COMPLIANCE_INSPECT}
     ),
-    Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.METRICS_READ}),
+    Role.AUDITOR: frozenset(_ALL_READ | {Perm.AUDIT_READ, Perm.METRICS_READ, Perm.COMPLIANCE_READ}),
     Role.RESIDENT: frozenset({Perm.PASSES_ISSUE}),
 }
+
+
+def granted(role: str) -> list[str]:
+    """The permissions ``role`` holds, sorted (none for an unknown role)."""
+    try:
+        return sorted(p.value for p in GRANTS[Role(role)])
+    except ValueError:
+        return []
 
 
 def allowed(role: str, perm: Perm) -> bool:

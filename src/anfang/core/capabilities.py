@@ -9,7 +9,9 @@ is all it takes, so no library is used.)
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, Protocol, TypeVar, cast
 
 from anfang.core.writer import WriterHook
@@ -74,6 +76,71 @@ class DoorOpener(Protocol):
         """Open door ``code`` (audited with ``actor`` and ``reason``); the event id. Raises
         ``DomainError`` (404) when there is no such door."""
 
+    def has_door(self, code: str) -> bool:
+        """Whether a door or barrier ``code`` is configured."""
+
 
 DOOR_OPENER: Key[DoorOpener] = Key("access.door_opener")
 """Opening a door or barrier from another part (audited like an operator's remote open)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VideoUnit:
+    """One picture of a camera: codec (h264, hevc), 90 kHz PTS, key or not, Annex B data."""
+
+    codec: str
+    pts: int
+    keyframe: bool
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedSpan:
+    """An unbroken recorded stretch of a camera (gaps split spans)."""
+
+    start: datetime
+    end: datetime
+    size: int
+
+
+class VideoSource(Protocol):
+    """A camera's pictures as they are, without decoding (the video subsystem offers it; the
+    police uplink packs them into PS for the upper platform)."""
+
+    def live(self, camera: str) -> AsyncIterator[VideoUnit]:
+        """The camera's main stream from its next keyframe on, until the caller stops or the
+        stream ends. ``DomainError`` 404 for an unknown camera; ``ConnectionError`` when it
+        cannot be read."""
+
+    def playback(self, camera: str, start: datetime, end: datetime) -> AsyncIterator[VideoUnit]:
+        """The recorded pictures of ``[start, end)`` at their own pace."""
+
+    def recorded(self, camera: str, start: datetime, end: datetime) -> list[RecordedSpan]:
+        """What is recorded of ``[start, end)`` (blocking: a database read)."""
+
+
+VIDEO_SOURCE: Key[VideoSource] = Key("video.source")
+"""Cameras' pictures and recording index for parts that send video elsewhere."""
+
+
+class CaptureReader(Protocol):
+    """Reads a stored capture (a face photo) by the name its event's media carries."""
+
+    def read_capture(self, name: str) -> bytes | None:
+        """The image's bytes (unsealed), or None once retention removed it (blocking)."""
+
+
+CAPTURES: Key[CaptureReader] = Key("access.captures")
+"""Access control's stored captures, for parts that forward them (the police uplink)."""
+
+
+class RetentionPolicy(Protocol):
+    """How long each type of record is kept (compliance offers it; the video recorder's
+    retention sweep and camera settings never go below it)."""
+
+    def days(self, record_type: str) -> int | None:
+        """The days ``record_type`` (video, alarm, access, patrol, logs) is kept at least."""
+
+
+RETENTION: Key[RetentionPolicy] = Key("compliance.retention")
+"""The records rules' retention per record type."""

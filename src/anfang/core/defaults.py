@@ -129,6 +129,15 @@ DEFAULT_DEFINITIONS: list[dict[str, Any]] = [
         "procedure": "1. 派人现场查看；2. 必要时临时加强巡查或布控；3. 督促维修单位在期限内修复。",
     },
     {
+        "key": "compliance_due",
+        "name": "整改/备案超期",
+        "kinds": ["compliance.order_overdue", "compliance.registration_due"],
+        "priority": 3,
+        "ack_timeout_s": 3600,
+        "procedure": "1. 查看整改通知书或备案要求；2. 通知物业负责人落实；"
+        "3. 向民警说明进度并上传整改证据。",
+    },
+    {
         "key": "patrol_sos",
         "name": "巡更人员求助",
         "kinds": ["patrol.sos"],

@@ -191,15 +191,19 @@ async def search(
     image: Image,
     reason: Annotated[str, Form(min_length=4, max_length=300)],
     k: Annotated[int, Form(ge=1, le=20)] = 5,
+    unit: Annotated[str, Form(max_length=200)] = "",
+    requester: Annotated[str, Form(max_length=100)] = "",
 ) -> Any:
-    """An operator's search: the ``k`` most similar people; needs a reason and
-    is recorded in the audit log."""
+    """An operator's search: the ``k`` most similar people; needs a reason and is recorded
+    in the audit log with the requesting unit and person (default: the centre, the caller)."""
     svc = _svc(platform)
     SearchIn(reason=reason, k=k)
     try:
         data = await _read(image, svc)
         with _errors():
-            faces, found = await svc.search(data, actor=who.actor, reason=reason, k=k)
+            faces, found = await svc.search(
+                data, actor=who.actor, reason=reason, k=k, unit=unit, requester=requester
+            )
     except FaceRefused as exc:
         return _refused(exc)
     return {

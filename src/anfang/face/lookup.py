@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
+from anfang.core import retrieval
+from anfang.core.retrieval import Retrieval
 from anfang.face.results import FaceError, Match, Verification
 
 if TYPE_CHECKING:
@@ -35,9 +37,17 @@ async def verify(svc: FaceHost, image: bytes, person_id: str) -> Verification:
 
 
 async def search(
-    svc: FaceHost, image: bytes, *, actor: str, reason: str, k: int = 5
+    svc: FaceHost,
+    image: bytes,
+    *,
+    actor: str,
+    reason: str,
+    k: int = 5,
+    unit: str = "",
+    requester: str = "",
 ) -> tuple[int, list[Match]]:
-    """An operator's search (top ``k``, no threshold), audited with its reason."""
+    """An operator's search (top ``k``, no threshold), audited with its reason and the
+    requesting unit and person (a retrieval of recorded material)."""
     if len(reason.strip()) < 4:
         raise FaceError(422, "a search needs a reason (at least 4 characters)")
     analysis = await svc.analyse(image, describe=1)
@@ -49,6 +59,7 @@ async def search(
                 out.append(
                     Match(m.person_id, m.name, m.kind, h.similarity, m.watch_list, m.watch_priority)
                 )
-    detail = {"reason": reason, "faces": len(analysis.faces), "results": [m.person_id for m in out]}
+    who = retrieval.detail(Retrieval(reason=reason, unit=unit, requester=requester), actor)
+    detail = {**who, "faces": len(analysis.faces), "results": [m.person_id for m in out]}
     await svc.platform.audit.record(actor, "face.search", "", detail)
     return len(analysis.faces), out

@@ -291,12 +291,21 @@ class FaceService:
         return await lookup.verify(self, image, person_id)
 
     async def search(
-        self, image: bytes, *, actor: str, reason: str, k: int = 5
+        self,
+        image: bytes,
+        *,
+        actor: str,
+        reason: str,
+        k: int = 5,
+        unit: str = "",
+        requester: str = "",
     ) -> tuple[int, list[Match]]:
         """An operator's search (see :func:`anfang.face.lookup.search`)."""
         from anfang.face import lookup
 
-        return await lookup.search(self, image, actor=actor, reason=reason, k=k)
+        return await lookup.search(
+            self, image, actor=actor, reason=reason, k=k, unit=unit, requester=requester
+        )
 
     # ------------------------------------------------------------------ people
 

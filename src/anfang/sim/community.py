@@ -237,13 +237,27 @@ def build_demo_site(seed: int = 20240601) -> DemoCommunity:
         }
     )
     devices += [
-        _device("GATE-S-P1", "南门人行闸机（人脸识别）", "turnstile", "access", 205, 290),
+        _device(
+            "GATE-S-P1",
+            "南门人行闸机（人脸识别）",
+            "turnstile",
+            "access",
+            205,
+            290,
+            meta={"simulated": True, "face": True},
+        ),
         _device("GATE-N-P1", "北门人行闸机", "turnstile", "access", 200, 10),
         _device("GATE-S-V1", "南门车行道闸", "barrier", "access", 150, 290),
         _device("GATE-E-V1", "东门车行道闸", "barrier", "access", 390, 130),
         _device("LPR-P1-IN", "地库入口车牌识别", "lpr_camera", "parking", 350, 110, zone="P1"),
         _device("LPR-P1-OUT", "地库出口车牌识别", "lpr_camera", "parking", 350, 185, zone="P1"),
     ]
+    # A manual fire-lane gate, not networked and with no camera or plate reader near it: the
+    # compliance checker finds it (every vehicle lane needs a camera, GB 55029 §3.1.4).
+    devices.append(
+        _device("GATE-W-V1", "西门消防通道道闸（手动）", "barrier", "parking", 10, 205,
+                expected_interval_s=None)
+    )  # fmt: skip
     for i, (where, x, y) in enumerate(_CAMERAS, 1):
         devices.append(_device(f"CAM-{i:02d}", f"{where}摄像机", "camera", "video", x, y))
     # Checkpoints are tags, not devices (the guard tour's simulator sets them up); the

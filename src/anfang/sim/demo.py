@@ -110,6 +110,8 @@ def plan_devices(
         acts = by_type.get(dev["type"], [])
         if dev["type"] == "ir_beam" or dev["subsystem"] == "patrol":
             continue  # played by the perimeter's and the guard tour's simulators
+        if dev.get("expected_interval_s") is None:
+            continue  # not networked (the west fire-lane gate is opened by hand)
         silent = tempo.silent_after_s if code == SILENT_DEVICE else None
         runner.add(
             code,
@@ -180,6 +182,8 @@ def _banner(url: str, platform: Platform, seeded: bool, devices: int) -> None:
         f"  simulated devices: {devices} over HTTP push"
         + (" (community imported now)" if seeded else ""),
         f"  {SILENT_DEVICE} goes silent on purpose: watch it turn offline",
+        "  police inspector 民警: inspector, password: "
+        f"cat {platform.settings.data_dir / 'sim' / 'compliance-inspector.txt'}",
         "  Ctrl-C stops",
         "=" * 64,
     ]

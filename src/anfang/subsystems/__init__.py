@@ -47,6 +47,10 @@ class DemoSite(Protocol):
     def checkpoints(self) -> list[dict[str, Any]]:
         """The guard tour's checkpoints (code, name, RFID tag, map x and y)."""
 
+    @property
+    def site_file(self) -> dict[str, Any]:
+        """The whole site file (the compliance demo submits it as the community's design)."""
+
 
 @dataclass(frozen=True)
 class SimContext:

@@ -64,6 +64,11 @@ async def test_roles_are_enforced_and_denials_audited(
     assert _actions(platform).count("access.denied") == 3
     r = await app_client.get("/api/v1/me", headers=auth(operator))
     assert r.json()["role"] == "operator"
+    # The console shows times in the site's zone, whatever zone the workstation is set to.
+    assert r.json()["timezone"] == platform.settings.site_timezone
+    # What the role may do, so the console offers only that (the server still checks).
+    assert "alarms.handle" in r.json()["permissions"]
+    assert "users.manage" not in r.json()["permissions"]
 
 
 async def test_duplicate_user_and_weak_password(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from anfang.app.platform import Platform
+from anfang.core.capabilities import DOOR_OPENER
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
 from anfang.store.models import EventRow
+from anfang.subsystems.access.errors import AccessError
 from anfang.subsystems.access.models import AccessDoor
 from anfang.subsystems.access.service import ACCESS, AccessService
 from tests.subsystems.access.conftest import CARD, Site, until
@@ -98,3 +101,13 @@ async def test_open_door_timer_resumes_with_time_left(site: Site, platform: Plat
         await until(lambda: _count(platform, "access.door_held") == 1)  # held_open_s is 3
     finally:
         await fresh.stop()
+
+
+async def test_other_parts_learn_which_doors_exist(site: Site, platform: Platform) -> None:
+    """The car park (and its demo) ask access control whether a barrier is configured."""
+    opener = platform.capabilities.require(DOOR_OPENER)
+    assert opener.has_door("U1") and opener.has_door("GATE-S")
+    assert not opener.has_door("GATE-E-V1")
+    with pytest.raises(AccessError) as refused:
+        await opener.open_door("GATE-E-V1", "test", "no such barrier")
+    assert refused.value.status == 404

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -22,7 +23,11 @@ async def test_reset_after_hours(site: Site, platform: Platform) -> None:
         headers=site.headers,
     )
     assert r.status_code == 200 and r.json()["passback_reset_h"] == 2, r.text
-    now = utcnow()
+    # Clear of the daily 03:00 reset (site time): from the next 04:00 two hours pass without
+    # one (the test failed when it ran between 02:00 and 03:00 Beijing time).
+    local = utcnow().astimezone(ZoneInfo(platform.settings.site_timezone))
+    start = local.replace(hour=4, minute=0, second=0, microsecond=0)
+    now = (start if start > local else start + timedelta(days=1)).astimezone(UTC)
     assert (await svc.present("TERM-GATE", "in", "card", CARD, at=now)).decision.granted
     again = await svc.present("TERM-GATE", "in", "card", CARD, at=now + timedelta(hours=1))
     assert again.decision.reason == "passback"

@@ -56,9 +56,18 @@ async def test_a_resident_enters_the_barrier_opens_and_the_stay_closes(
     stays = (await park.client.get("/api/v1/parking/sessions", headers=park.headers)).json()
     assert [(s["state"], s["match"]) for s in stays] == [("left", "exact")]
     assert stays[0]["dwell_s"] >= 0
+    # Tracing a vehicle by its plate is a retrieval: a reason, logged with who asks.
+    url = "/api/v1/parking/sessions"
+    r = await park.client.get(url, params={"plate": "苏E12345"}, headers=park.headers)
+    assert r.status_code == 422 and "reason" in r.text
+    ask = {"plate": "苏E12345", "reason": "协查", "unit": "园区派出所", "requester": "李警官"}
+    r = await park.client.get(url, params=ask, headers=park.headers)
+    assert r.status_code == 200 and len(r.json()) == 1
     with platform.read_session() as s:
-        actions = {a.action for a in s.scalars(select(AuditEntry))}
-    assert {"parking.capture_view", "access.remote_open"} <= actions
+        actions = {a.action: a for a in s.scalars(select(AuditEntry))}
+    assert {"parking.capture_view", "access.remote_open"} <= set(actions)
+    search = actions["parking.plate_search"].detail
+    assert (search["plate"], search["reason"], search["unit"]) == ("苏E12345", "协查", "园区派出所")
 
 
 async def test_a_blacklisted_car_is_a_p1_alarm_and_stays_out(

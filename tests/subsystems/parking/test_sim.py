@@ -35,6 +35,7 @@ async def test_lanes_send_reads_over_http(
         kernel=platform, settings=platform.settings, base_url=live_server, host="127.0.0.1",
         community=community, rate=60.0, work_dir=tmp_path,
     )  # fmt: skip
+    monkeypatch.setattr(sim, "BARRIER_WAIT_S", 0.0)  # no access demo here to configure it
     lanes = sim.make_demo_lanes(ctx)
     assert lanes is not None
     await lanes.start()

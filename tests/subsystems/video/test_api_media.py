@@ -43,7 +43,13 @@ def _audit(platform: Platform, action: str) -> list[AuditEntry]:
 
 
 def _range(start: datetime, end: datetime, camera: str = "CAM-1") -> dict[str, str]:
-    return {"camera": camera, "start": start.isoformat(), "end": end.isoformat()}
+    # Every retrieval of recorded material carries a reason (the unit and name default).
+    return {
+        "camera": camera,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "reason": "报警复核",
+    }
 
 
 async def test_playback_session_lists_segments_and_gaps_and_is_audited_once(
@@ -71,6 +77,12 @@ async def test_playback_session_lists_segments_and_gaps_and_is_audited_once(
     views = _audit(platform, "video.view")
     assert len(views) == 1 and views[0].target == "CAM-1"
     assert views[0].actor == "user:admin" and views[0].detail["session"] == sess["id"]
+    # Who retrieved it and why (Order 799): the unit and name default to the centre's own.
+    assert (views[0].detail["reason"], views[0].detail["unit"], views[0].detail["requester"]) == (
+        "报警复核",
+        "本小区监控中心",
+        "admin",
+    )
     bad = await app_client.get(
         f"/api/v1/video/playback/{sess['id']}/segments/9", headers=auth(admin_token)
     )
@@ -83,13 +95,19 @@ async def test_playback_rejects_bad_ranges_and_unknown_cameras(
     h = auth(admin_token)
     back = await app_client.post("/api/v1/video/playback", json=_range(T0, T0), headers=h)
     assert back.status_code == 422 and "after start" in back.text
-    naive = {"camera": "CAM-1", "start": "2026-05-01T08:00:00", "end": "2026-05-01T09:00:00"}
+    naive = {"camera": "CAM-1", "start": "2026-05-01T08:00:00", "end": "2026-05-01T09:00:00",
+             "reason": "复核"}  # fmt: skip
     r = await app_client.post("/api/v1/video/playback", json=naive, headers=h)
     assert r.status_code == 422 and "time zone" in r.text
     r = await app_client.post(
         "/api/v1/video/playback", json=_range(T0, T0 + timedelta(1), "NOPE"), headers=h
     )
     assert r.status_code == 404
+    for bad in ({"reason": ""}, {"reason": " "}, {"unit": "x" * 201}):
+        r = await app_client.post(
+            "/api/v1/video/playback", json=_range(T0, T0 + timedelta(1)) | bad, headers=h
+        )
+        assert r.status_code == 422, bad
 
 
 async def test_roles_police_may_view_not_export_installer_neither(
@@ -130,7 +148,8 @@ async def test_export_range_to_one_mp4_with_sha256_reason_and_audit(
     rng = _range(T0 + timedelta(seconds=1), T0 + timedelta(seconds=9.5))
     r = await app_client.post("/api/v1/video/exports", json=rng | {"reason": " "}, headers=h)
     assert r.status_code == 422
-    r = await app_client.post("/api/v1/video/exports", json=rng, headers=h)
+    no_reason = {k: v for k, v in rng.items() if k != "reason"}
+    r = await app_client.post("/api/v1/video/exports", json=no_reason, headers=h)
     assert r.status_code == 422 and "reason" in r.text
     r = await app_client.post(
         "/api/v1/video/exports", json=rng | {"reason": "业主报案：车辆被刮"}, headers=h
@@ -165,7 +184,7 @@ async def test_export_range_to_one_mp4_with_sha256_reason_and_audit(
 async def test_export_of_an_unrecorded_range_fails_clearly(
     app_client: httpx.AsyncClient, admin_token: str, recorded: int
 ) -> None:
-    rng = _range(T0 + timedelta(hours=1), T0 + timedelta(hours=2)) | {"reason": "检查"}
+    rng = _range(T0 + timedelta(hours=1), T0 + timedelta(hours=1, minutes=20)) | {"reason": "检查"}
     r = await app_client.post("/api/v1/video/exports", json=rng, headers=auth(admin_token))
     done = await _wait_export(app_client, admin_token, r.json()["id"])
     assert done["state"] == "failed" and "no recording" in str(done["error"])

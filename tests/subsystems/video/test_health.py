@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import cv2
@@ -11,7 +12,13 @@ from sqlalchemy import select
 
 from anfang.app.platform import Platform
 from anfang.store.models import EventRow
-from anfang.subsystems.video.health import HealthTracker, assess, prepare, watch
+from anfang.subsystems.video.health import (
+    HealthSupervisor,
+    HealthTracker,
+    assess,
+    prepare,
+    watch,
+)
 from anfang.subsystems.video.media import MEDIA, MediaService
 from tests.subsystems.video.helpers import wait_for
 from tests.subsystems.video.segfiles import add_camera, make_clip
@@ -126,3 +133,21 @@ async def test_worker_process_raises_video_tamper_event(platform: Platform, tmp_
 
     payloads = await wait_for(tamper, 30, "video.tamper")
     assert payloads[0]["condition"] == "occlusion"
+
+
+async def test_stop_does_not_hang_on_a_worker_terminated_while_asleep() -> None:
+    """A camera's URL changes while its worker sleeps before reconnecting: the worker is
+    terminated, and the platform's stop must still return (an Event's set() waited forever
+    for that sleeper to wake)."""
+
+    async def ignore(code: str, condition: str, raised: bool) -> None:
+        return None
+
+    sup = HealthSupervisor(ignore)
+    sup.sync({"CAM-X": "rtsp://127.0.0.1:1/old"})  # refused at once: the worker backs off
+    await asyncio.sleep(3.0)
+    sup.sync({"CAM-X": "rtsp://127.0.0.1:1/new"})
+    await asyncio.sleep(3.0)
+    async with asyncio.timeout(15):
+        await sup.stop()
+    assert sup.workers == {}

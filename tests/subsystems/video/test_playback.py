@@ -18,7 +18,13 @@ from anfang.store.models import AuditEntry
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.export import Source, export_range
 from anfang.subsystems.video.models import AlarmMedia, Segment
-from anfang.subsystems.video.playback import MediaError, codec_mime, resolve, to_fragmented
+from anfang.subsystems.video.playback import (
+    MediaError,
+    codec_mime,
+    resolve,
+    still_jpeg,
+    to_fragmented,
+)
 from anfang.subsystems.video.schemas import CameraCreate
 from anfang.subsystems.video.sim import SYSTEM_PYTHON, SimCameraServer, StreamSpec
 from anfang.subsystems.video.store import storage_root
@@ -98,7 +104,12 @@ async def test_recorded_segments_play_export_and_clip(
         r = await client.post(
             "/api/v1/video/playback",
             headers=auth(token),
-            json={"camera": "CAM-PB", "start": start.isoformat(), "end": end.isoformat()},
+            json={
+                "camera": "CAM-PB",
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "reason": "报警复核",
+            },
         )
         assert r.status_code == 201 and len(r.json()["segments"]) == 3
         seg = await client.get(
@@ -142,3 +153,11 @@ def test_missing_recording_is_gone_not_a_crash(tmp_path: Path) -> None:
     assert err.value.status == 422
     with pytest.raises(MediaError):
         resolve(tmp_path, "../../etc/passwd")
+
+
+def test_a_still_that_fails_names_the_camera_never_its_password(tmp_path: Path) -> None:
+    with pytest.raises(MediaError) as failed:
+        still_jpeg(["rtsp://admin:s3cret-pw@127.0.0.1:1/CAM-08/sub"], tmp_path / "x.jpg", 2.0)
+    assert failed.value.status == 502
+    assert "127.0.0.1:1/CAM-08/sub" in failed.value.message
+    assert "s3cret-pw" not in failed.value.message and "admin" not in failed.value.message

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from anfang.app.platform import Platform
+from anfang.compliance import records
 from anfang.config import Settings
 from anfang.core.writer import WriteContext
 from anfang.store.models import EventRow
 from anfang.subsystems.video import service as svc
 from anfang.subsystems.video.models import Segment
 from anfang.subsystems.video.retention import RetentionSweeper
-from anfang.subsystems.video.schemas import CameraCreate, HoldCreate
+from anfang.subsystems.video.schemas import CameraCreate, CameraUpdate, HoldCreate
 from anfang.subsystems.video.segmenter import segment_relpath
 from anfang.subsystems.video.store import storage_root
 from tests.conftest import make_settings
@@ -92,8 +93,9 @@ async def any_db(tmp_path: Path, db_url: str) -> AsyncIterator[Platform]:
 
 async def test_days_per_camera_and_holds(any_db: Platform) -> None:
     p = any_db
-    a, b = await _setup(p, [1, 3])
-    first = NOW - timedelta(days=5)
+    # 31 and 33 days: the records rules keep video at least 30 days.
+    a, b = await _setup(p, [31, 33])
+    first = NOW - timedelta(days=35)
     await _segments(p, a, _hours(120, first))
     await _segments(p, b, _hours(120, first))
     held = first + timedelta(hours=10)
@@ -106,8 +108,8 @@ async def test_days_per_camera_and_holds(any_db: Platform) -> None:
     )
     res = await RetentionSweeper(p, storage_root(p.settings)).sweep(NOW)
     left_a, left_b = _left(p, a), _left(p, b)
-    assert left_a[0] == held and all(t >= NOW - timedelta(days=1) for t in left_a[1:])
-    assert all(t + timedelta(minutes=1) > NOW - timedelta(days=3) for t in left_b)
+    assert left_a[0] == held and all(t >= NOW - timedelta(days=31) for t in left_a[1:])
+    assert all(t + timedelta(minutes=1) > NOW - timedelta(days=33) for t in left_b)
     assert len(left_b) == 72 and len(left_a) == 1 + 24
     assert res.kept_by_hold == 1 and res.deleted["days"] == 240 - len(left_a) - len(left_b)
     root = storage_root(p.settings)
@@ -158,10 +160,32 @@ async def test_free_space_floor_raises_a_fault(tmp_path: Path) -> None:
 async def test_rows_whose_files_are_gone_are_deleted(platform: Platform) -> None:
     """A crash between deleting files and rows: the next sweep removes the rows."""
     p = platform
-    (a,) = await _setup(p, [1])
-    starts = _hours(3, NOW - timedelta(days=3))
+    (a,) = await _setup(p, [31])
+    starts = _hours(3, NOW - timedelta(days=33))
     await _segments(p, a, starts)
     for st in starts:
         (storage_root(p.settings) / segment_relpath(a, st)).unlink()
     res = await RetentionSweeper(p, storage_root(p.settings)).sweep(NOW)
     assert res.deleted == {"days": 3} and res.freed_bytes == 0 and _left(p) == []
+
+
+async def test_never_shorter_than_the_records_rules(platform: Platform) -> None:
+    """Video is kept at least 30 days: a camera may not be set shorter, and a community that
+    keeps video longer (compliance's retention) keeps it longer than the camera says."""
+    p = platform
+    await add_devices(p, ["CAM-S"])
+    with pytest.raises(svc.Invalid, match="at least 30 days"):
+        await svc.create_camera(
+            p,
+            "installer",
+            CameraCreate(device_code="CAM-S", main_url="rtsp://192.0.2.1/x", retention_days=15),
+        )
+    (a,) = await _setup(p, [31])
+    with pytest.raises(svc.Invalid, match="at least 30 days"):
+        await svc.update_camera(p, "installer", a, CameraUpdate(retention_days=29))
+    await records.set_days(p, "admin", "video", 60)
+    await _segments(p, a, _hours(3, NOW - timedelta(days=40)))
+    res = await RetentionSweeper(p, storage_root(p.settings)).sweep(NOW)
+    assert res.deleted.get("days", 0) == 0 and len(_left(p)) == 3
+    with pytest.raises(svc.Invalid, match="at least 60 days"):
+        await svc.update_camera(p, "installer", a, CameraUpdate(retention_days=45))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from anfang.api.deps import Principal, current_principal, get_platform
-from anfang.auth import admin
+from anfang.auth import admin, rbac
 from anfang.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from anfang.auth.throttle import LoginThrottled
 
@@ -31,6 +31,10 @@ class UserOut(BaseModel):
     role: str
     display_name: str
     must_change_password: bool = False
+    timezone: str = Field(description="the site's time zone, in which the console shows times")
+    permissions: list[str] = Field(
+        default_factory=list, description="what the role may do (the console shows only that)"
+    )
 
 
 class TokenResponse(BaseModel):
@@ -73,6 +77,8 @@ async def token(body: TokenRequest, request: Request) -> TokenResponse:
             role=user.role,
             display_name=user.display_name,
             must_change_password=user.must_change_password,
+            timezone=platform.settings.site_timezone,
+            permissions=rbac.granted(user.role),
         ),
     )
 
@@ -97,6 +103,8 @@ async def me(
         role=info.role,
         display_name=info.display_name,
         must_change_password=info.must_change_password,
+        timezone=get_platform(request).settings.site_timezone,
+        permissions=rbac.granted(info.role),
     )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from anfang.core.capabilities import DOOR_OPENER
+from anfang.core.capabilities import CAPTURES, DOOR_OPENER
 from anfang.core.linkage import AlarmCameraLinker
 from anfang.kernel import Kernel
 from anfang.site.cameras import nearest_cameras
 from anfang.store.models import Alarm
+from anfang.subsystems.access import captures
 from anfang.subsystems.access.service import ACCESS, AccessService
 
 
@@ -21,7 +22,19 @@ def make_access(platform: Kernel) -> AccessService:
     platform.writer.hooks.append(svc.directory)
     platform.capabilities.provide(ACCESS, svc)
     platform.capabilities.provide(DOOR_OPENER, svc)
+    platform.capabilities.provide(CAPTURES, _Captures(platform))
     return svc
+
+
+class _Captures:
+    """The stored face captures, read for the police uplink (GA/T 1400 face records)."""
+
+    def __init__(self, platform: Kernel) -> None:
+        self.platform = platform
+
+    def read_capture(self, name: str) -> bytes | None:
+        """The capture's JPEG, or None once retention removed it."""
+        return captures.read(self.platform, name)
 
 
 LINKED_KINDS = frozenset({"access.door_forced", "access.duress", "face.watchlist_hit"})

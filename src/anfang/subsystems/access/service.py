@@ -248,6 +248,10 @@ class AccessService:
                     log.exception("remote open of door %d through %s failed", door_id, r.protocol)
         return event_id
 
+    def has_door(self, code: str) -> bool:
+        """Whether a door or barrier ``code`` is configured."""
+        return any(d.code == code for d in self.directory.snap.config.doors.values())
+
     async def open_door(self, code: str, actor: str, reason: str) -> str:
         """Open the door or barrier ``code`` for another part of the platform (the car park's
         barriers): the same audited remote open; the event id."""

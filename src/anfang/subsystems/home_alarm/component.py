@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 from anfang.core import defaults
 from anfang.core.capabilities import INTRUSION_HOOK, Key
 from anfang.core.events import Event
+from anfang.core.facts import fact_sources
 from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
+from anfang.subsystems.home_alarm import facts
 from anfang.subsystems.home_alarm.adapters.mqtt_transport import MqttZ2MAdapter
 from anfang.subsystems.home_alarm.adapters.sia_receiver import SiaReceiver
 from anfang.subsystems.home_alarm.context import alarm_context, household_sources
@@ -62,6 +64,7 @@ class HomeAlarmComponent:
         platform.alarms.context_sources.append(alarm_context)
         platform.alarms.household_sources.append(household_sources)
         platform.capabilities.provide(HOME_ALARM_STATE, self.state)
+        fact_sources(platform.capabilities).add("home_alarm", facts.facts)
         self.interval = platform.settings.supervision_interval_seconds
         self._task: asyncio.Task[None] | None = None
 

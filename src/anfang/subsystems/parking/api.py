@@ -5,13 +5,16 @@ barrier by hand (``access.open``). Cameras use :mod:`.api_reads`."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from anfang.api.deps import PlatformDep, Principal, SessionDep, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
+from anfang.core.retrieval import Retrieval
+from anfang.core.retrieval import detail as retrieval_detail
 from anfang.store.base import utcnow
 from anfang.subsystems.parking import queries
 from anfang.subsystems.parking import service as svc
@@ -148,15 +151,30 @@ async def revoke_invite(ident: DbId, who: Desk, platform: PlatformDep) -> Invite
 
 
 @router.get("/sessions", response_model=list[SessionOut])
-def list_sessions(
-    _: Reader,
-    session: SessionDep,
+async def list_sessions(
+    who: Reader,
+    platform: PlatformDep,
     state: Literal["inside", "left", "unmatched"] | None = None,
     plate: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+    unit: Annotated[str, Query(max_length=200)] = "",
+    requester: Annotated[str, Query(max_length=100)] = "",
 ) -> list[SessionOut]:
-    """The latest stays, with their dwell."""
-    return queries.sessions(session, utcnow(), state, plate, limit)
+    """The latest stays, with their dwell. Searching by ``plate`` traces a vehicle: it needs
+    a ``reason`` and is audited with the requesting ``unit`` and ``requester``."""
+    if plate:
+        if reason is None or len(reason.strip()) < 2:
+            raise HTTPException(422, "a plate search needs a reason (it is logged with who asks)")
+        ask = Retrieval(reason=reason, unit=unit, requester=requester)
+        detail = {"plate": plate, **retrieval_detail(ask, who.actor)}
+        await platform.audit.record(who.actor, "parking.plate_search", plate, detail)
+
+    def read() -> list[SessionOut]:
+        with platform.read_session() as s:
+            return queries.sessions(s, utcnow(), state, plate, limit)
+
+    return await asyncio.to_thread(read)
 
 
 @router.post("/sessions/{ident}/match", response_model=SessionOut)

@@ -24,6 +24,7 @@ import httpx
 import orjson
 from sqlalchemy import func, select
 
+from anfang.core.capabilities import DOOR_OPENER
 from anfang.ingest import http_push as hp
 from anfang.store.models import Device
 from anfang.subsystems import SimContext
@@ -35,6 +36,8 @@ from anfang.subsystems.parking.schemas import InviteIn, LaneIn, LotIn, VehicleIn
 log = logging.getLogger(__name__)
 PLATES_DIR = Path(__file__).with_name("demo_plates")
 IN, OUT = "LPR-P1-IN", "LPR-P1-OUT"
+BARRIER = "GATE-E-V1"  # the entry lane's barrier, a door of access control
+BARRIER_WAIT_S = 60.0  # how long the first car waits for access control to configure it
 ARRIVALS_PER_MIN = 3.0
 BLACK_EVERY_S = 600.0
 MISREAD = 0.05
@@ -63,7 +66,7 @@ async def seed(ctx: SimContext, plates: list[str]) -> None:
         kernel,
         "demo",
         ParkingLane,
-        LaneIn(device_code=IN, lot_id=lot.id, direction="in", barrier="GATE-E-V1"),
+        LaneIn(device_code=IN, lot_id=lot.id, direction="in", barrier=BARRIER),
     )
     await svc.save(
         kernel, "demo", ParkingLane, LaneIn(device_code=OUT, lot_id=lot.id, direction="out")
@@ -123,6 +126,17 @@ class DemoLanes:
         self.client = httpx.AsyncClient(base_url=self.ctx.base_url, timeout=10)
         self.tasks = [asyncio.create_task(self._traffic(), name="sim-parking")]
 
+    async def _barrier_ready(self) -> None:
+        """Wait (at most :data:`BARRIER_WAIT_S`) until access control has the entry barrier:
+        the access demo configures its doors over the API while cars would already arrive."""
+        opener = self.ctx.kernel.capabilities.get(DOOR_OPENER)
+        deadline = time.monotonic() + BARRIER_WAIT_S
+        while time.monotonic() < deadline:
+            if opener is None or opener.has_door(BARRIER):
+                return
+            await asyncio.sleep(0.5)
+        log.warning("demo: barrier %s not configured: cars will wait at the entry", BARRIER)
+
     async def read(self, lane: str, plate: str, crop: str) -> dict[str, object] | None:
         """Send one read as the camera at ``lane`` (the crop of ``crop``); the answer."""
         assert self.client is not None
@@ -149,6 +163,7 @@ class DemoLanes:
         return r.json() if r.status_code == 200 else None
 
     async def _traffic(self) -> None:
+        await self._barrier_ready()
         rate = max(self.ctx.rate, 0.01)
         last_black = time.monotonic()
         first = True

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from anfang.core.events import Event
+from anfang.core.facts import fact_sources
 from anfang.core.tasks import stop_task
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
+from anfang.subsystems.physical import facts
 from anfang.subsystems.physical.damage import DamageHook
 from anfang.subsystems.physical.models import PhysicalItem, PhysicalRepair
 
@@ -83,4 +85,5 @@ class PhysicalComponent:
 
 def make(platform: Kernel) -> PhysicalComponent:
     """The component factory named in the subsystem registration."""
+    fact_sources(platform.capabilities).add("physical", facts.facts)
     return PhysicalComponent(platform)

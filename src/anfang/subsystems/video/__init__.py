@@ -12,6 +12,7 @@ SUBSYSTEM = register(
         api=(
             "anfang.subsystems.video.api",
             "anfang.subsystems.video.api_media",
+            "anfang.subsystems.video.api_exports",
             "anfang.subsystems.video.api_ptz",
         ),
         components=(

@@ -1,4 +1,5 @@
-"""REST and WebSocket API for watching video: playback, export, event media, live view.
+"""REST and WebSocket API for watching video: playback, event media, live view, ONVIF
+(exports: ``api_exports``).
 
 Who may watch: operators, supervisors, admins and police inspectors (read-only: they may
 view, not export). Viewing a recording is audited once per playback session.
@@ -18,14 +19,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket
 from fastapi.responses import FileResponse, Response
 from fastapi.websockets import WebSocketDisconnect
 from prometheus_client import Counter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from anfang.api import ws_auth
 from anfang.api.deps import PlatformDep, Principal, require
 from anfang.api.types import DbId
 from anfang.auth.rbac import Perm
+from anfang.core.retrieval import Retrieval, detail
 from anfang.kernel import Kernel
-from anfang.subsystems.video import export as ex
 from anfang.subsystems.video import listings
 from anfang.subsystems.video.adapters import onvif
 from anfang.subsystems.video.adapters import ws_discovery as wsd
@@ -52,7 +53,8 @@ Viewer = Annotated[Principal, Depends(require(Perm.VIDEO_VIEW))]
 Exporter = Annotated[Principal, Depends(require(Perm.VIDEO_EXPORT))]
 
 
-def _svc(platform: Kernel) -> MediaService:
+def media_service(platform: Kernel) -> MediaService:
+    """The running media service (503 when the component is not running)."""
     svc = platform.capabilities.get(MEDIA)
     if svc is None:
         raise HTTPException(503, "the video media component is not running")
@@ -60,7 +62,8 @@ def _svc(platform: Kernel) -> MediaService:
 
 
 @contextlib.contextmanager
-def _http_errors() -> Iterator[None]:
+def http_errors() -> Iterator[None]:
+    """Answer a refused media request with its status (counted and logged)."""
     try:
         yield
     except MediaError as exc:
@@ -69,25 +72,21 @@ def _http_errors() -> Iterator[None]:
         raise HTTPException(exc.status, exc.message) from exc
 
 
-async def _camera(svc: MediaService, code: str) -> Camera:
+async def camera_or_404(svc: MediaService, code: str) -> Camera:
+    """The camera of device ``code`` (404 otherwise)."""
     cam: Camera | None = await svc.read(lambda s: camera_by_code(s, code))
     if cam is None:
         raise HTTPException(404, f"no camera {code!r}")
     return cam
 
 
-class RangeIn(BaseModel):
-    """A camera and a time range (ISO 8601 with a time zone)."""
+class RangeIn(Retrieval):
+    """A camera, a time range (ISO 8601 with a time zone) and who retrieves it why: the
+    reason (required), the requesting unit and person (default: the centre, the caller)."""
 
     camera: str = Field(min_length=1, max_length=64)
     start: datetime
     end: datetime
-
-
-class ExportIn(RangeIn):
-    """An export request: the range and why (required, kept in the audit log)."""
-
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
 
 
 # ---------------------------------------------------------------- playback
@@ -96,10 +95,10 @@ class ExportIn(RangeIn):
 @router.post("/playback", status_code=201)
 async def open_playback(data: RangeIn, who: Viewer, platform: PlatformDep) -> dict[str, Any]:
     """Open a playback session for a range (audited once); lists its segments and gaps."""
-    svc = _svc(platform)
-    with _http_errors():
+    svc = media_service(platform)
+    with http_errors():
         check_range(data.start, data.end)
-    cam = await _camera(svc, data.camera)
+    cam = await camera_or_404(svc, data.camera)
     segs, gaps = await svc.read(lambda s: plan(s, cam.id, data.start, data.end))
     sess = PlaybackSession(
         new_session_id(),
@@ -117,7 +116,12 @@ async def open_playback(data: RangeIn, who: Viewer, platform: PlatformDep) -> di
         who.actor,
         "video.view",
         data.camera,
-        {"start": data.start.isoformat(), "end": data.end.isoformat(), "session": sess.id},
+        {
+            "start": data.start.isoformat(),
+            "end": data.end.isoformat(),
+            "session": sess.id,
+            **detail(data, who.actor),
+        },
     )
     return sess.to_json()
 
@@ -125,8 +129,8 @@ async def open_playback(data: RangeIn, who: Viewer, platform: PlatformDep) -> di
 @router.get("/playback/{sid}/segments/{index}")
 async def playback_segment(sid: str, index: int, who: Viewer, platform: PlatformDep) -> Response:
     """One segment of an open session as fragmented MP4 (its MSE type in ``X-Codec``)."""
-    svc = _svc(platform)
-    with _http_errors():
+    svc = media_service(platform)
+    with http_errors():
         sess = svc.sessions.get(sid, who.user_id)
         if not 0 <= index < len(sess.segments):
             raise MediaError(404, f"segment {index} is not in this session")
@@ -139,76 +143,13 @@ async def playback_segment(sid: str, index: int, who: Viewer, platform: Platform
     )
 
 
-# ---------------------------------------------------------------- export
-
-
-@router.post("/exports", status_code=202)
-async def create_export(data: ExportIn, who: Exporter, platform: PlatformDep) -> dict[str, Any]:
-    """Export a range to one MP4 (remux in a worker thread); poll the export for its state."""
-    svc = _svc(platform)
-    with _http_errors():
-        check_range(data.start, data.end)
-    cam = await _camera(svc, data.camera)
-    with _http_errors():
-        out = await ex.request_export(
-            platform, who.actor, cam, data.camera, data.start, data.end, data.reason
-        )
-    svc.spawn(ex.run_export(platform, svc.root, out["id"], cam, data.camera))
-    return out
-
-
-@router.get("/exports")
-async def list_exports(
-    _: Viewer, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[dict[str, Any]]:
-    """The latest exports."""
-    rows: list[dict[str, Any]] = await _svc(platform).read(
-        lambda s: listings.export_rows(s, None, limit)
-    )
-    return [{k: v for k, v in r.items() if k != "path"} for r in rows]
-
-
-async def _one_export(svc: MediaService, export_id: DbId) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = await svc.read(lambda s: listings.export_rows(s, export_id, 1))
-    if not rows:
-        raise HTTPException(404, f"no export {export_id}")
-    return rows[0]
-
-
-@router.get("/exports/{export_id}")
-async def get_export(export_id: DbId, _: Viewer, platform: PlatformDep) -> dict[str, Any]:
-    """One export and its state (``running``, ``done``, ``failed``)."""
-    row = await _one_export(_svc(platform), export_id)
-    return {k: v for k, v in row.items() if k != "path"}
-
-
-@router.get("/exports/{export_id}/download")
-async def download_export(export_id: DbId, who: Exporter, platform: PlatformDep) -> FileResponse:
-    """The exported MP4 (audited); its SHA-256 is in ``X-Content-SHA256``."""
-    svc = _svc(platform)
-    row = await _one_export(svc, export_id)
-    if row["state"] != "done":
-        raise HTTPException(409, f"export {export_id} is {row['state']}")
-    with _http_errors():
-        path = resolve(svc.root, row["path"])
-    await platform.audit.record(
-        who.actor, "video.export.download", row["camera"], {"export": export_id}
-    )
-    return FileResponse(
-        path,
-        media_type="video/mp4",
-        filename=path.name,
-        headers={"X-Content-SHA256": row["sha256"]},
-    )
-
-
 # ---------------------------------------------------------------- event media
 
 
 @router.get("/alarms/{alarm_id}/media")
 async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[dict[str, Any]]:
     """The snapshots and clips attached to an alarm."""
-    rows: list[dict[str, Any]] = await _svc(platform).read(
+    rows: list[dict[str, Any]] = await media_service(platform).read(
         lambda s: listings.media_rows(s, alarm_id)
     )
     return rows
@@ -217,11 +158,11 @@ async def alarm_media(alarm_id: str, _: Viewer, platform: PlatformDep) -> list[d
 @router.get("/media/{media_id}")
 async def media_file(media_id: DbId, who: Viewer, platform: PlatformDep) -> FileResponse:
     """A snapshot (JPEG) or clip (MP4) file (every viewing audited: recorded material)."""
-    svc = _svc(platform)
+    svc = media_service(platform)
     row: AlarmMedia | None = await svc.read(lambda s: s.get(AlarmMedia, media_id))
     if row is None:
         raise HTTPException(404, f"no media {media_id}")
-    with _http_errors():
+    with http_errors():
         path = resolve(svc.root, row.path)
     if not path.is_file():
         raise HTTPException(410, f"media {media_id} is no longer on disk")
@@ -318,8 +259,8 @@ async def onvif_discover(
 @router.get("/onvif/{code}")
 async def onvif_info(code: str, _: Installer, platform: PlatformDep) -> dict[str, Any]:
     """What camera ``code`` says over ONVIF: device information, profiles, URIs, presets."""
-    svc = _svc(platform)
-    cam = await _camera(svc, code)
+    svc = media_service(platform)
+    cam = await camera_or_404(svc, code)
     if not cam.onvif_url:
         raise HTTPException(422, f"camera {code!r} has no ONVIF address")
     password = None

@@ -3,8 +3,11 @@ media service (snapshots, clips, playback, live view, video health)."""
 
 from __future__ import annotations
 
+from anfang.core.capabilities import VIDEO_SOURCE
+from anfang.core.facts import fact_sources
 from anfang.kernel import Kernel
-from anfang.subsystems.video import ptz
+from anfang.subsystems.video import facts, ptz
+from anfang.subsystems.video.feed import VideoFeed
 from anfang.subsystems.video.media import MEDIA, MediaService
 from anfang.subsystems.video.recorder import RECORDER, Recorder
 
@@ -23,6 +26,9 @@ def make_media(platform: Kernel) -> MediaService:
     """The component (always on: it only acts when asked or when cameras are analysed)."""
     svc = MediaService(platform)
     platform.capabilities.provide(MEDIA, svc)
+    # The police uplink (GB/T 28181) sends cameras' pictures and answers what is recorded.
+    platform.capabilities.provide(VIDEO_SOURCE, VideoFeed(svc))
     # Linkage rules may turn a camera to a preset (ONVIF PTZ).
     platform.linkage.register("ptz_preset", ptz.preset_handler(svc))
+    fact_sources(platform.capabilities).add("video", facts.facts)
     return svc

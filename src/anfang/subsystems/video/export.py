@@ -8,21 +8,21 @@ into one timeline and a gap stays a gap in time rather than being spliced shut.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import av
 
 from anfang.core.writer import WriteContext
+from anfang.store.base import utcnow
 from anfang.subsystems.video.models import Camera, Export
-from anfang.subsystems.video.playback import MediaError, resolve
-from anfang.subsystems.video.store import segments_between
+from anfang.subsystems.video.playback import MediaError
+from anfang.subsystems.video.store import camera_code
 
 if TYPE_CHECKING:
     from anfang.kernel import Kernel
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEPT_AUDIO = {"aac"}  # what the MP4 muxer and browsers take; G.711 would not play
+
+
+class ExportRequest(Protocol):
+    """What an export request names (the API's ``ExportIn``)."""
+
+    camera: str
+    start: datetime
+    end: datetime
+    publication: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +167,12 @@ def export_json(e: Export, camera: str) -> dict[str, Any]:
         "start": e.start_at.isoformat(),
         "end": e.end_at.isoformat(),
         "reason": e.reason,
+        "unit": e.unit,
+        "requester": e.requester,
+        "publication": e.publication,
         "created_by": e.created_by,
         "created_at": e.created_at.isoformat(),
+        "approved_by": e.approved_by,
         "state": e.state,
         "error": e.error,
         "sha256": e.sha256,
@@ -167,28 +180,39 @@ def export_json(e: Export, camera: str) -> dict[str, Any]:
     }
 
 
+def needs_approval(start: datetime, end: datetime, publication: bool, limit_minutes: float) -> bool:
+    """Whether a second person must approve an export: for publication, or longer than the
+    limit."""
+    return publication or (end - start) > timedelta(minutes=limit_minutes)
+
+
 async def request_export(
     platform: Kernel,
     actor: str,
     camera: Camera,
-    code: str,
-    start: datetime,
-    end: datetime,
-    reason: str,
+    data: ExportRequest,
+    who: dict[str, Any],
 ) -> dict[str, Any]:
-    """Record the request (row + audit) and return it; the caller runs :func:`run_export`."""
-    reason = reason.strip()
+    """Record the request (row + audit) and return it: ``running`` (the caller runs
+    :func:`run_export`) or ``awaiting_approval``."""
+    reason = str(who["reason"])
     if not reason:
         raise MediaError(422, "an export needs a reason")
+    waits = needs_approval(
+        data.start, data.end, data.publication, platform.settings.video_export_approval_minutes
+    )
 
     def job(ctx: WriteContext) -> dict[str, Any]:
         row = Export(
             camera_id=camera.id,
-            start_at=start,
-            end_at=end,
+            start_at=data.start,
+            end_at=data.end,
             reason=reason,
+            unit=who["unit"],
+            requester=who["requester"],
+            publication=data.publication,
             created_by=actor,
-            state="running",
+            state="awaiting_approval" if waits else "running",
         )
         ctx.session.add(row)
         ctx.session.flush()
@@ -196,69 +220,40 @@ async def request_export(
             ctx,
             actor,
             "video.export.requested",
-            code,
+            data.camera,
             {
                 "export": row.id,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "reason": reason,
+                "start": data.start.isoformat(),
+                "end": data.end.isoformat(),
+                "publication": data.publication,
+                "awaiting_approval": waits,
+                **who,
             },
         )
-        return export_json(row, code)
+        return export_json(row, data.camera)
 
     return await platform.writer.run(job)
 
 
-async def run_export(
-    platform: Kernel, root: Path, export_id: int, camera: Camera, code: str
-) -> None:
-    """Cut the export in a worker thread, then store its digest (row + audit) or its error."""
+async def decide(
+    platform: Kernel, actor: str, export_id: int, approve: bool, note: str
+) -> tuple[dict[str, Any], Camera | None]:
+    """A second person's approval (the export starts: ``running``) or rejection."""
 
-    def read() -> tuple[Export, list[Source]]:
-        with platform.read_session() as s:
-            row = s.get(Export, export_id)
-            assert row is not None
-            segs = segments_between(s, camera.id, row.start_at, row.end_at)
-            return row, [Source(resolve(root, g.path), g.start_at) for g in segs]
-
-    rel = ""
-    try:
-        row, sources = await asyncio.to_thread(read)
-        rel = f"exports/{row.start_at:%Y%m%d}/{export_id}-{code}-{row.start_at:%H%M%S}.mp4"
-        written = await asyncio.to_thread(
-            export_range, sources, row.start_at, row.end_at, root / rel
-        )
-        error = ""
-    except MediaError as exc:
-        written, error = None, exc.message
-    except Exception as exc:  # a failed export is reported on its row, never lost
-        log.exception("export %s failed", export_id)
-        written, error = None, f"export failed: {exc}"
-
-    def done(ctx: WriteContext) -> None:
+    def job(ctx: WriteContext) -> tuple[dict[str, Any], Camera | None]:
         row = ctx.session.get(Export, export_id)
-        assert row is not None
-        if written is None:
-            row.state, row.error = "failed", error
-            platform.audit.append(
-                ctx, "system", "video.export.failed", code, {"export": export_id, "error": error}
-            )
-            return
-        row.state, row.path, row.sha256, row.bytes = "done", rel, written.sha256, written.bytes
-        platform.audit.append(
-            ctx,
-            row.created_by,
-            "video.export",
-            code,
-            {
-                "export": export_id,
-                "start": row.start_at.isoformat(),
-                "end": row.end_at.isoformat(),
-                "reason": row.reason,
-                "sha256": written.sha256,
-                "bytes": written.bytes,
-                "path": rel,
-            },
-        )
+        if row is None:
+            raise MediaError(404, f"no export {export_id}")
+        if row.state != "awaiting_approval":
+            raise MediaError(409, f"export {export_id} is {row.state}, not awaiting approval")
+        if row.created_by == actor:
+            raise MediaError(409, "a second person must approve an export, not the one who asked")
+        cam = ctx.session.get(Camera, row.camera_id)
+        code = camera_code(ctx.session, row.camera_id)
+        row.state = "running" if approve else "rejected"
+        row.approved_by, row.approved_at = actor, utcnow()
+        action = "video.export.approved" if approve else "video.export.rejected"
+        platform.audit.append(ctx, actor, action, code, {"export": export_id, "note": note})
+        return export_json(row, code), cam
 
-    await platform.writer.run(done)
+    return await platform.writer.run(job)

@@ -171,25 +171,36 @@ def watch(
 
 
 def _worker(code: str, url: str, out: Any, stop: Any, every_s: float) -> None:
-    """A worker process's body: watch with reconnect, report ``(code, condition, raised)``."""
+    """A worker process's body: watch with reconnect, report ``(code, condition, raised)``.
+
+    ``stop`` is a shared byte, not an Event: setting a multiprocessing Event waits for every
+    process asleep on it to wake, and one terminated while asleep (a camera's URL changed)
+    never does — the platform's stop hung there."""
     import av
 
     tracker = HealthTracker()
     backoff = 1.0
-    while not stop.is_set():
+
+    def stopping() -> bool:
+        return bool(stop.value)
+
+    while not stopping():
         try:
             watch(
                 url,
                 lambda n, r: out.put((code, n, r)),
                 every_s=every_s,
                 tracker=tracker,
-                stop=stop.is_set,
+                stop=stopping,
             )
             backoff = 1.0
         except (av.error.FFmpegError, OSError, IndexError):
             pass  # losing the stream is the recorder's video.loss, not a tamper
-        if stop.wait(backoff):
-            return
+        until = time.monotonic() + backoff
+        while time.monotonic() < until:
+            if stopping():
+                return
+            time.sleep(0.2)
         backoff = min(backoff * 2, 30.0)
 
 
@@ -203,7 +214,7 @@ class HealthSupervisor:
         self.every_s = every_s
         self._mp = mp.get_context("spawn")
         self._queue: Any = self._mp.Queue()
-        self._stop = self._mp.Event()
+        self._stop = self._mp.RawValue("b", 0)  # see _worker: never a blocking Event
         self.workers: dict[str, tuple[str, Any]] = {}
         self._reader: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -243,11 +254,11 @@ class HealthSupervisor:
 
     async def stop(self) -> None:
         """Stop every worker and the reader."""
-        self._stop.set()
+        self._stop.value = 1
         procs = [p for _, p in self.workers.values()]
         self.workers.clear()
+        await asyncio.gather(*(asyncio.to_thread(p.join, 3.0) for p in procs))
         for p in procs:
-            await asyncio.to_thread(p.join, 3.0)
             if p.is_alive():
                 p.terminate()
         if self._reader is not None:

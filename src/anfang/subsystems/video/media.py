@@ -25,6 +25,7 @@ from anfang.core.writer import WriteContext
 from anfang.store.models import Device
 from anfang.subsystems.video.adapters.rtsp import with_credentials
 from anfang.subsystems.video.export import Source, export_range, sha256_file
+from anfang.subsystems.video.export_jobs import ExportProgress
 from anfang.subsystems.video.health import HealthSupervisor
 from anfang.subsystems.video.live import LiveHub
 from anfang.subsystems.video.models import AlarmMedia, Camera, EvidenceHold, Export, Segment
@@ -49,6 +50,7 @@ class MediaService:
         self.live = LiveHub()
         self.health = HealthSupervisor(self._on_health)
         self.clip_wait_extra_s = 15.0
+        self.export_progress = ExportProgress()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,8 +114,14 @@ class Export(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default="pending")
     error: Mapped[str] = mapped_column(Text, default="")
+    # Who asked for it (the requesting unit and person) and, for publication, masked.
+    unit: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    requester: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    publication: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    approved_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class AlarmMedia(Base):

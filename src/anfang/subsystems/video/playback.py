@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anfang.core.errors import DomainError
+from anfang.subsystems.video.adapters.rtsp import redact, redact_text
 from anfang.subsystems.video.models import Gap
 from anfang.subsystems.video.store import segments_between
 
@@ -217,7 +218,8 @@ def still_jpeg(sources: list[str], dest: Path, timeout_s: float = 4.0) -> str:
         try:
             image = _keyframe_image(src, timeout_s)
         except (av.error.FFmpegError, OSError, MediaError) as exc:
-            errors.append(f"{src.rsplit('@', 1)[-1]}: {exc}")  # never log credentials
+            # Never log credentials: FFmpeg's own message names the URL with them.
+            errors.append(f"{redact(src)}: {redact_text(str(exc))}")
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         image.save(dest, format="JPEG", quality=85)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import Counter
 from sqlalchemy import delete, func, or_, select
 
+from anfang.core.capabilities import RETENTION
 from anfang.core.events import Event
 from anfang.core.writer import WriteContext
 from anfang.store.base import utcnow
@@ -103,8 +104,12 @@ class RetentionSweeper:
         now = now or utcnow()
         res = SweepResult()
         holds, cams = await asyncio.to_thread(self._read_holds_and_cameras, now)
+        # Never shorter than the records rules' minimum for video (a camera set shorter
+        # before the rule came in keeps its recordings that long).
+        policy = self.platform.capabilities.get(RETENTION)
+        floor = (policy.days("video") if policy is not None else None) or 0
         for cam_id, days in cams:
-            cutoff = now - timedelta(days=days)
+            cutoff = now - timedelta(days=max(days, floor))
             await self._delete_where(res, "days", holds, cam_id, cutoff, None)
         quota = self.settings.video_quota_bytes
         if quota is not None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anfang.audit.log import AuditLog
-from anfang.core.capabilities import Capabilities
+from anfang.core.capabilities import RETENTION, Capabilities
 from anfang.core.errors import DomainError
 from anfang.core.secretbox import SecretBox
 from anfang.core.writer import WriteContext, Writer
@@ -94,8 +94,17 @@ def _device(session: Session, code: str) -> Device:
     return dev
 
 
+def check_retention(platform: VideoPlatform, days: int | None) -> None:
+    """Refuse keeping recordings shorter than the records rules' minimum for video."""
+    policy = platform.capabilities.get(RETENTION)
+    floor = policy.days("video") if policy is not None else None
+    if days is not None and floor is not None and days < floor:
+        raise Invalid(f"retention_days: recordings are kept at least {floor} days (records rules)")
+
+
 async def create_camera(platform: VideoPlatform, actor: str, data: CameraCreate) -> CameraOut:
     """Register a camera for a camera device (one camera per device)."""
+    check_retention(platform, data.retention_days)
     secret = data.password.get_secret_value() if data.password else None
     sealed = (
         platform.secrets.seal(secret.encode(), password_purpose(data.device_code))
@@ -142,6 +151,7 @@ async def update_camera(
         else None
     )
     clear = "password" in data.model_fields_set and (data.password is None or password == "")
+    check_retention(platform, fields.get("retention_days"))
 
     def job(ctx: WriteContext) -> CameraOut:
         cam = ctx.session.get(Camera, camera_id)

@@ -38,3 +38,13 @@ def camera_by_code(session: Session, code: str) -> Camera | None:
     """The camera whose site-model device has ``code``, or ``None``."""
     stmt = select(Camera).join(Device, Device.id == Camera.device_id).where(Device.code == code)
     return session.scalar(stmt)
+
+
+def camera_code(session: Session, camera_id: int) -> str:
+    """The device code of a camera ("" when it is gone)."""
+    stmt = (
+        select(Device.code)
+        .join(Camera, Camera.device_id == Device.id)
+        .where(Camera.id == camera_id)
+    )
+    return session.scalar(stmt) or ""

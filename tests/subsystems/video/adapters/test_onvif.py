@@ -163,10 +163,15 @@ async def test_wrong_credentials_say_so(camera: FakeCamera) -> None:
 
 
 async def test_unreachable_device_says_so() -> None:
-    from tests.conftest import free_port
+    import socket
 
-    with pytest.raises(OnvifError) as err:
-        await read_device(f"http://127.0.0.1:{free_port()}", "admin", "x", timeout_s=5)
+    # A port held bound but never listening: nothing else can take it while the test runs
+    # (a port merely found free once was taken by another server in a CI run, which answered 401).
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        with pytest.raises(OnvifError) as err:
+            await read_device(f"http://127.0.0.1:{port}", "admin", "x", timeout_s=5)
     assert err.value.status in (502, 504) and "127.0.0.1" in err.value.message
 
 

@@ -6,6 +6,7 @@ import { loadCauses } from "./alarm-view.js";
 import { errorText } from "./alarm-actions.js";
 import { select as selectAlarm } from "./alarms.js";
 import { api, downloadFile } from "./api.js";
+import { fromInput, nextDay, siteDay } from "./clock.js";
 import { $, fill, formatShort, formatTime, h } from "./dom.js";
 import { lang, t, tOr } from "./i18n.js";
 import { kindLabel, state } from "./state.js";
@@ -14,17 +15,13 @@ import { toast } from "./toast.js";
 import { armingSection, refreshArming } from "./arming.js";
 import { adminSections, refreshAdmin } from "./admin.js";
 import { healthSection, refreshHealth } from "./health.js";
+import { refreshUplink, uplinkSection } from "./uplink.js";
 import { refreshRules, rulesSection } from "./rules.js";
 import "./center-strings.js";
 
 const view = { root: null, visible: false, timer: null, duty: null, log: null, history: [],
   next: null, report: null, charts: [], period: "day", day: null };
 const POLL_MS = 15000;
-
-function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
 
 function can(perm) {
   const role = state.user?.role;
@@ -66,6 +63,7 @@ function build() {
             h("tbody", { id: "center-history-rows" })),
           h("button", { id: "center-more", type: "button", hidden: true, onclick: () => search(true) }, t("events.more")))),
       healthSection((tab) => document.dispatchEvent(new CustomEvent("anfang:tab", { detail: tab }))),
+      uplinkSection(),
       armingSection(),
       rulesSection(),
       ...adminSections(),
@@ -73,7 +71,7 @@ function build() {
         h("div", { class: "filters wrap" },
           h("label", {}, t("center.r.period"), h("select", { id: "cr-period", onchange: loadReport },
             h("option", { value: "day" }, t("center.r.day")), h("option", { value: "month" }, t("center.r.month")))),
-          h("label", {}, t("center.r.date"), h("input", { id: "cr-day", type: "date", value: view.day, onchange: loadReport })),
+          h("label", {}, t("center.r.date"), h("input", { id: "cr-day", type: "date", value: reportDay(), onchange: pickDay })),
           h("button", { type: "button", id: "cr-xlsx", onclick: () => download("xlsx") }, "XLSX"),
           h("button", { type: "button", id: "cr-pdf", onclick: () => download("pdf") }, "PDF")),
         h("div", { id: "cr-totals", class: "report-totals" }),
@@ -207,9 +205,7 @@ function filterQuery() {
   const day = (id, end) => {
     const v = $(id).value;
     if (!v) return null;
-    const d = new Date(`${v}T00:00:00`);
-    if (end) d.setDate(d.getDate() + 1);
-    return d.toISOString();
+    return fromInput(end ? nextDay(v) : v).toISOString();
   };
   return { since: day("#cf-since"), until: day("#cf-until", true), kind: $("#cf-kind").value,
     zone_id: $("#cf-zone").value, disposition: $("#cf-disp").value, state: $("#cf-state").value,
@@ -245,11 +241,22 @@ function renderHistory() {
 
 // ------------------------------------------------------------------ report
 
+// view.day: the day the operator picked; null follows the site's today (a console open past midnight).
+function reportDay() {
+  return view.day ?? siteDay();
+}
+
+function pickDay(ev) {
+  view.day = ev.target.value || null;
+  loadReport();
+}
+
 async function loadReport() {
   view.period = $("#cr-period").value;
-  view.day = $("#cr-day").value || today();
+  const day = reportDay();
+  if ($("#cr-day").value !== day) $("#cr-day").value = day;
   try {
-    view.report = await api("/center/reports/summary", { query: { day: view.day, period: view.period } });
+    view.report = await api("/center/reports/summary", { query: { day, period: view.period } });
   } catch (err) {
     toast(errorText(err), "error");
     return;
@@ -291,7 +298,7 @@ function renderReport() {
 }
 
 async function download(fmt) {
-  const day = $("#cr-day").value || today();
+  const day = reportDay();
   const period = $("#cr-period").value;
   try {
     await downloadFile(`/center/reports/summary.${fmt}?day=${day}&period=${period}`, `report-${period}-${day}.${fmt}`);
@@ -305,6 +312,7 @@ async function download(fmt) {
 function loop() {
   clearTimeout(view.timer);
   if (!view.visible) return;
+  refreshUplink();
   loadDuty().finally(() => {
     if (view.visible) view.timer = setTimeout(loop, POLL_MS);
   });
@@ -312,7 +320,6 @@ function loop() {
 
 export function init() {
   view.root = $("#panel-center");
-  view.day = today();
   build();
 }
 
@@ -325,6 +332,7 @@ export function show() {
   refreshArming();
   refreshRules();
   refreshHealth();
+  refreshUplink();
   refreshAdmin();
 }
 
@@ -338,6 +346,7 @@ export function rerender() {
   refreshArming();
   refreshRules();
   refreshHealth();
+  refreshUplink();
   refreshAdmin();
   renderDuty();
   renderHistory();

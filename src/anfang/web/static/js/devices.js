@@ -1,6 +1,7 @@
 // The device list tab: state colours, a state filter, live updates.
 
 import { api } from "./api.js";
+import { mayOpenRecord, openDeviceRecord } from "./device-record.js";
 import { $, fill, formatTime, h, scheduler } from "./dom.js";
 import { t, tOr } from "./i18n.js";
 import { emit, state } from "./state.js";
@@ -22,7 +23,7 @@ const render = scheduler(() => {
   fill(
     $("#device-rows"),
     rows.length === 0
-      ? h("tr", {}, h("td", { colspan: 6, class: "muted" }, t("devices.empty")))
+      ? h("tr", {}, h("td", { colspan: 7, class: "muted" }, t("devices.empty")))
       : rows.map((d) =>
           h(
             "tr",
@@ -33,6 +34,9 @@ const render = scheduler(() => {
             h("td", {}, tOr(`subsystem.${d.subsystem}`, d.subsystem)),
             h("td", {}, deviceStateBadge(d.state)),
             h("td", { class: "nowrap" }, formatTime(d.last_seen_at)),
+            h("td", {}, mayOpenRecord()
+              ? h("button", { type: "button", class: "link", onclick: () => openDeviceRecord(d.code, d.name) }, t("rec.open"))
+              : null),
           ),
         ),
   );

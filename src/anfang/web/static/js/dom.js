@@ -1,6 +1,6 @@
 // Small DOM helpers: elements are built with textContent only, never from HTML strings.
 
-import { lang } from "./i18n.js";
+export { formatShort, formatTime } from "./clock.js";
 
 /** Create an element: h("td", {class: "x", onclick: fn}, "text", child, ...). */
 export function h(tag, attrs = {}, ...children) {
@@ -45,34 +45,6 @@ export function fill(el, ...children) {
 
 export function $(selector, root = document) {
   return root.querySelector(selector);
-}
-
-function fmt(options) {
-  return new Intl.DateTimeFormat(lang(), { hourCycle: "h23", ...options });
-}
-
-/** "2024-05-01 12:34:56" style local time (browser time zone = the centre's). */
-export function formatTime(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const parts = Object.fromEntries(
-    fmt({
-      year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }).formatToParts(d).map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-}
-
-/** Short time for dense lists: HH:MM:SS today, else MM-DD HH:MM. */
-export function formatShort(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const full = formatTime(iso);
-  const today = formatTime(new Date().toISOString()).slice(0, 10);
-  return full.startsWith(today) ? full.slice(11) : full.slice(5, 16);
 }
 
 /** Coalesce many updates into one render per animation frame. */

@@ -4,6 +4,7 @@
 // in progress (or still waiting for their snapshot) are re-read each second until settled.
 
 import { api, ApiError, session } from "./api.js";
+import { fromInput, toInput } from "./clock.js";
 import { $, fill, formatShort, h } from "./dom.js";
 import { addStrings, t, tOr } from "./i18n.js";
 import { on, state } from "./state.js";
@@ -194,12 +195,6 @@ function stationName(code) {
 function householdLabel(id, fallback = "—") {
   if (id === null || id === undefined) return fallback;
   return view.households.get(id) ?? `#${id}`;
-}
-
-/** "YYYY-MM-DDTHH:MM" in the browser's time zone, for datetime-local inputs. */
-function localInput(date) {
-  const p = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}`;
 }
 
 function errorText(err) {
@@ -551,8 +546,8 @@ async function openIssue() {
   fillIssueChoices();
   const now = new Date();
   $("#ic-issue-form").reset();
-  $("#ic-issue-from").value = localInput(now);
-  $("#ic-issue-until").value = localInput(new Date(now.getTime() + 4 * 3600 * 1000));
+  $("#ic-issue-from").value = toInput(now);
+  $("#ic-issue-until").value = toInput(new Date(now.getTime() + 4 * 3600 * 1000));
   fill($("#ic-issue-error"), "");
   $("#ic-issue-dialog").showModal();
   $("#ic-issue-hh-search").focus();
@@ -574,8 +569,8 @@ async function onIssue(ev) {
     visitor_name: $("#ic-issue-name").value.trim(),
     visitor_phone: phone || null,
     doors,
-    valid_from: new Date($("#ic-issue-from").value).toISOString(),
-    valid_until: new Date($("#ic-issue-until").value).toISOString(),
+    valid_from: fromInput($("#ic-issue-from").value).toISOString(),
+    valid_until: fromInput($("#ic-issue-until").value).toISOString(),
     uses: Number($("#ic-issue-uses").value),
   };
   try {

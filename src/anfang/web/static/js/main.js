@@ -6,6 +6,7 @@ import {
 } from "./alarms.js";
 import { api, ApiError, clearSession, login, session, sessionExpired, setUnauthorizedHandler } from "./api.js";
 import { initDevices, liveDevice, loadDevices, rerenderDevices } from "./devices.js";
+import { formatWeekday, setZone } from "./clock.js";
 import { $, fill, formatTime } from "./dom.js";
 import { fillKindFilter, initEvents, liveEvent, reloadEvents, rerenderEvents } from "./events.js";
 import { applyStatic, lang, setLang, t, tOr } from "./i18n.js";
@@ -21,15 +22,20 @@ import * as parkingTab from "./parking.js";
 import * as patrolTab from "./patrol.js";
 import * as usersTab from "./users.js";
 import * as centerTab from "./center.js";
+import * as complianceTab from "./compliance.js";
 import { toast } from "./toast.js";
 
 const TABS = [
   "events", "devices", "map", "video", "access", "intercom", "patrol", "parking", "users", "center",
+  "compliance",
 ];
+// Who sees the compliance tab (compliance.read): the property company's management, the
+// installers, auditors and police inspectors.
+const COMPLIANCE_ROLES = ["admin", "supervisor", "installer", "police_inspector", "auditor"];
 // Tabs whose module wants to know when it is shown, hidden or re-rendered (language).
 const TAB_MODULES = {
   video: videoTab, access: accessTab, intercom: intercomTab, patrol: patrolTab,
-  parking: parkingTab, users: usersTab, center: centerTab,
+  parking: parkingTab, users: usersTab, center: centerTab, compliance: complianceTab,
 };
 let running = false;
 let expiryTimer = null;
@@ -174,6 +180,7 @@ async function refreshAll() {
 async function startApp() {
   const sess = session();
   state.user = await api("/me");
+  setZone(state.user.timezone);
   if (state.user.must_change_password) {
     // A password someone else chose (the first admin's, a reset): choose one first.
     $("#login-view").hidden = true;
@@ -183,6 +190,7 @@ async function startApp() {
   }
   $("#password-view").hidden = true;
   $("#tab-users").hidden = state.user.role !== "admin";
+  $("#tab-compliance").hidden = !COMPLIANCE_ROLES.includes(state.user.role);
   running = true;
   $("#login-view").hidden = true;
   $("#app").hidden = false;
@@ -218,10 +226,12 @@ function showTab(name) {
   if (name === "map") rerenderMap();
   // The video wall takes the width by itself (it was squeezed into a third: issue 17);
   // leaving the tab gives the width back, unless the operator chose it (Z).
-  if (name === "video" && !document.body.classList.contains("wide")) {
+  // The compliance tab's report and forms want the width too.
+  const wants = name === "video" || name === "compliance";
+  if (wants && !document.body.classList.contains("wide")) {
     document.body.classList.add("wide");
     autoWide = true;
-  } else if (name !== "video" && autoWide) {
+  } else if (!wants && autoWide) {
     document.body.classList.remove("wide");
     autoWide = false;
   }
@@ -272,7 +282,7 @@ function toggleWide() {
 
 function tickClock() {
   const now = new Date();
-  const weekday = new Intl.DateTimeFormat(lang(), { weekday: "short" }).format(now);
+  const weekday = formatWeekday(now);
   const [day, time] = formatTime(now.toISOString()).split(" ");
   fill($("#clock"), `${day} ${weekday} ${time}`);
 }
@@ -298,6 +308,7 @@ function onKey(ev) {
   else if (key === "z" || key === "Z") toggleWide();
   else if (key === "l" || key === "L") switchLang();
   else if (/^[0-9]$/.test(key) && !$(`#tab-${TABS[(Number(key) + 9) % 10]}`).hidden) showTab(TABS[(Number(key) + 9) % 10]);
+  else if (key === "-" && !$("#tab-compliance").hidden) showTab("compliance");
   else return;
   ev.preventDefault();
 }

@@ -5,6 +5,7 @@
 // shown it reloads every five seconds.
 
 import { api, downloadFile } from "./api.js";
+import { siteDay } from "./clock.js";
 import { $, fill, formatShort, h, s } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { physicalSection, refreshPhysical } from "./physical.js";
@@ -84,18 +85,13 @@ const EN = {
 addStrings(ZH, EN);
 
 const POLL_MS = 5000;
+// day: the day the operator picked; null follows the site's today (a console open past midnight).
 const view = { root: null, day: null, rounds: [], rejected: [], month: null, dayReport: null,
   timer: null, visible: false };
 
-function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 function build() {
-  const picker = h("input", { type: "date", id: "patrol-day", value: view.day,
-    onchange: (e) => { view.day = e.target.value || today(); refresh(); } });
+  const picker = h("input", { type: "date", id: "patrol-day", value: shownDay(),
+    onchange: (e) => { view.day = e.target.value || null; refresh(); } });
   const bar = h("div", { class: "patrol-bar" },
     h("label", {}, t("patrol.day"), " ", picker),
     h("span", { id: "patrol-totals", class: "muted" }),
@@ -193,13 +189,20 @@ function renderCharts() {
   fill(d, bars(view.month.by_day, { horizontal: false }));
 }
 
+function shownDay() {
+  return view.day ?? siteDay();
+}
+
 async function refresh() {
+  const day = shownDay();
+  const picker = $("#patrol-day");
+  if (picker && picker.value !== day) picker.value = day;
   try {
     const [rounds, rejected, dayReport, month] = await Promise.all([
-      api("/patrol/rounds", { query: { day: view.day } }),
+      api("/patrol/rounds", { query: { day } }),
       api("/patrol/checkins", { query: { limit: 30 } }),
-      api("/patrol/report", { query: { period: "day", day: view.day } }),
-      api("/patrol/report", { query: { period: "month", day: view.day } }),
+      api("/patrol/report", { query: { period: "day", day } }),
+      api("/patrol/report", { query: { period: "month", day } }),
     ]);
     view.rounds = rounds;
     view.rejected = rejected.filter((c) => c.verdict !== "ok").slice(0, 15);
@@ -216,8 +219,8 @@ async function refresh() {
 
 async function download(period) {
   try {
-    await downloadFile(`/patrol/report.xlsx?period=${period}&day=${view.day}`,
-      `patrol-${period}-${view.day}.xlsx`);
+    await downloadFile(`/patrol/report.xlsx?period=${period}&day=${shownDay()}`,
+      `patrol-${period}-${shownDay()}.xlsx`);
   } catch (err) {
     toast(err.message, "error");
   }
@@ -233,7 +236,6 @@ function loop() {
 
 export function init() {
   view.root = $("#panel-patrol");
-  view.day = today();
   build();
 }
 

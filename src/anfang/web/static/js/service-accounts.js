@@ -3,6 +3,7 @@
 // is audited by the server.
 
 import { api, ApiError } from "./api.js";
+import { siteDay } from "./clock.js";
 import { formatShort, h } from "./dom.js";
 import { addStrings, t, tOr } from "./i18n.js";
 import { toast } from "./toast.js";
@@ -57,9 +58,7 @@ addStrings(ZH, EN);
 
 // A key lives for months: its expiry shows the year (formatShort leaves it out).
 function day(iso) {
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return siteDay(new Date(iso));
 }
 
 function failed(err) {

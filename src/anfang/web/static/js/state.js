@@ -13,6 +13,11 @@ export const state = {
   selectedAlarmId: null,
 };
 
+/** Whether the signed-in user's role holds `perm` (from /me; the server checks again). */
+export function can(perm) {
+  return state.user?.permissions?.includes(perm) ?? false;
+}
+
 const listeners = new Map();
 
 export function on(topic, fn) {

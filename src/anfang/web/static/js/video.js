@@ -1,11 +1,14 @@
 // The video tab: a 1/4/9/16 live wall, playback of a recorded range with seek and speed,
 // export with a reason, and an alarm's camera popping up over any tab.
 
-import { api, downloadFile, imageDataUrl } from "./api.js";
+import { api, imageDataUrl } from "./api.js";
+import { fromInput, toInput } from "./clock.js";
 import { $, fill, formatTime, h } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { on, state } from "./state.js";
 import { toast } from "./toast.js";
+import { exportDialog, openExport, refreshExports, stopExports } from "./video-export.js";
+import { retrieval, retrievalFields } from "./video-retrieval.js";
 import { LivePlayer, RecordingPlayer } from "./video-mse.js";
 import { ptzPad } from "./video-ptz.js";
 
@@ -30,6 +33,7 @@ const ZH = {
   "video.play": "回放",
   "video.speed": "倍速",
   "video.export": "导出",
+  "video.alarmReview": "报警复核",
   "video.exportTitle": "导出录像",
   "video.reason": "导出原因（必填，记入审计日志）",
   "video.reasonRequired": "请填写导出原因",
@@ -71,6 +75,7 @@ const EN = {
   "video.play": "Play",
   "video.speed": "Speed",
   "video.export": "Export",
+  "video.alarmReview": "Alarm review",
   "video.exportTitle": "Export recording",
   "video.reason": "Reason (required, kept in the audit log)",
   "video.reasonRequired": "Please give a reason for the export",
@@ -294,14 +299,14 @@ function renderCameras() {
 // ------------------------------------------------------------------ playback
 
 function localInput(date) {
-  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return d.toISOString().slice(0, 19);
+  return toInput(date, true);
 }
 
-function rangeFromInputs() {
-  const start = new Date($("#video-pb-start", view.root).value);
-  const end = new Date($("#video-pb-end", view.root).value);
-  return { camera: $("#video-pb-camera", view.root).value, start: start.toISOString(), end: end.toISOString() };
+function rangeFromInputs(fallbackReason = "") {
+  const start = fromInput($("#video-pb-start", view.root).value);
+  const end = fromInput($("#video-pb-end", view.root).value);
+  return { camera: $("#video-pb-camera", view.root).value, start: start.toISOString(), end: end.toISOString(),
+    ...retrieval(fallbackReason) };
 }
 
 /** Play ``camera`` from ``start`` to ``end`` (Date objects) in the playback pane. */
@@ -309,14 +314,14 @@ export async function playRange(camera, start, end) {
   $("#video-pb-camera", view.root).value = camera;
   $("#video-pb-start", view.root).value = localInput(start);
   $("#video-pb-end", view.root).value = localInput(end);
-  await startPlayback();
+  await startPlayback(t("video.alarmReview"));
 }
 
-async function startPlayback() {
+async function startPlayback(fallbackReason = "") {
   const info = $("#video-pb-info", view.root);
   let sess;
   try {
-    sess = await api("/video/playback", { method: "POST", body: rangeFromInputs() });
+    sess = await api("/video/playback", { method: "POST", body: rangeFromInputs(fallbackReason) });
   } catch (err) {
     fill(info, h("span", { class: "error" }, err.message));
     return;
@@ -363,47 +368,6 @@ function onProgress(seconds, length) {
   if (!seek || !view.recording.session) return;
   if (document.activeElement !== seek) seek.value = String((seconds / length) * 1000);
   fill($("#video-pb-clock", view.root), formatTime(view.recording.wall(seconds).toISOString()));
-}
-
-// ------------------------------------------------------------------ export
-
-async function submitExport(ev) {
-  ev.preventDefault();
-  const dialog = $("#video-export-dialog");
-  const reason = $("#video-export-reason").value.trim();
-  const out = $("#video-export-state");
-  if (!reason) {
-    fill(out, h("span", { class: "error" }, t("video.reasonRequired")));
-    return;
-  }
-  fill(out, t("video.exporting"));
-  try {
-    let job = await api("/video/exports", { method: "POST", body: { ...rangeFromInputs(), reason } });
-    while (job.state === "running") {
-      await new Promise((r) => setTimeout(r, 500));
-      job = await api(`/video/exports/${job.id}`);
-    }
-    if (job.state !== "done") {
-      fill(out, h("span", { class: "error" }, t("video.exportFailed", { error: job.error })));
-      return;
-    }
-    fill(
-      out,
-      h("div", {}, t("video.exported"), " SHA-256 ", h("code", { class: "sha" }, job.sha256)),
-      h("button", { type: "button", class: "primary", onclick: () => download(job) }, t("video.download")),
-    );
-  } catch (err) {
-    fill(out, h("span", { class: "error" }, err.message));
-  }
-  dialog.dataset.done = "1";
-}
-
-async function download(job) {
-  try {
-    await downloadFile(`/video/exports/${job.id}/download`, `${job.camera}-${job.start}.mp4`);
-  } catch (err) {
-    toast(err.message, "error");
-  }
 }
 
 // ------------------------------------------------------------------ alarm pop-up
@@ -517,6 +481,7 @@ function build() {
           h("label", {}, t("video.camera"), " ", h("select", { id: "video-pb-camera" })),
           h("label", {}, t("video.start"), " ", h("input", { id: "video-pb-start", type: "datetime-local", step: "1", value: localInput(new Date(now - 600000)) })),
           h("label", {}, t("video.end"), " ", h("input", { id: "video-pb-end", type: "datetime-local", step: "1", value: localInput(now) })),
+          ...retrievalFields(),
           h("button", { type: "submit", class: "primary" }, t("video.play")),
           h("label", {}, t("video.speed"), " ", speed),
           h("button", { type: "button", id: "video-export-open", onclick: openExport }, t("video.export")),
@@ -525,34 +490,13 @@ function build() {
         h("div", { id: "video-timeline", class: "video-timeline" }),
         seek,
         h("div", { class: "video-pb-status" }, h("span", { id: "video-pb-clock" }), " ", h("span", { id: "video-pb-info", class: "muted" })),
+        h("div", { id: "video-exports", class: "video-approvals", hidden: true }),
       ),
     ),
   );
-  const dialog = h(
-    "dialog",
-    { id: "video-export-dialog" },
-    h(
-      "form",
-      { onsubmit: submitExport },
-      h("h3", {}, t("video.exportTitle")),
-      h("label", {}, t("video.reason"), h("textarea", { id: "video-export-reason", rows: "3", maxlength: "2000" })),
-      h("div", { id: "video-export-state", class: "muted" }),
-      h(
-        "div",
-        { class: "row" },
-        h("button", { type: "submit", class: "primary" }, t("video.export")),
-        h("button", { type: "button", onclick: () => dialog.close() }, t("video.close")),
-      ),
-    ),
-  );
-  view.root.append(dialog);
+  view.root.append(exportDialog(rangeFromInputs));
 }
 
-function openExport() {
-  $("#video-export-reason").value = "";
-  fill($("#video-export-state"), "");
-  $("#video-export-dialog").showModal();
-}
 
 export function init() {
   view.root = $("#panel-video");
@@ -585,10 +529,12 @@ export function show() {
   view.visible = true;
   renderCameras();
   renderWall();
+  refreshExports();
 }
 
 export function hide() {
   view.visible = false;
+  stopExports();
   if (view.tour) toggleTour();
   stopWall();
   view.recording?.video.pause();
