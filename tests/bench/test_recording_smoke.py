@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,12 @@ def test_tiny_run_writes_complete_result(tmp_path: Path) -> None:
     )
     assert result["benchmark"] == "recording"
     a, f, s = result["anfang"], result["ffmpeg"], result["sweep"]
-    assert a["segments"] >= 4 and a["files"]["bad"] == 0 and a["gap_rows"] == 0
+    assert a["segments"] >= 4 and a["files"]["bad"] == 0
+    # No gap while measured (the benchmark's own target). A first connection that failed
+    # on a loaded machine (CI, once) leaves a gap that closed before the window opened.
+    assert a["gap_rows_in_window"] == 0, a["gaps"]
+    opened = datetime.fromisoformat(a["window"][0])
+    assert all(g[2] and datetime.fromisoformat(g[2]) <= opened for g in a["gaps"]), a["gaps"]
     assert a["cameras_fully_covered"] == 2 and a["cpu_seconds"] > 0
     assert f["segments"] >= 4 and f["files"]["bad"] == 0
     assert s["rows"] == 19968 and s["rows_past_retention"] > 0 and s["ok"]
