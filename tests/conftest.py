@@ -195,10 +195,11 @@ async def ws_session(url: str, token: str) -> AsyncIterator[Any]:
 
 
 def spawn_server(
-    data_dir: Path, port: int, *, log: Any = None, **settings: str
+    data_dir: Path, port: int, *, log: Any = None, group: bool = False, **settings: str
 ) -> subprocess.Popen[bytes]:
     """``anfang serve`` in a process of its own on ``port`` (SIA and SIP on free ports),
-    with ``settings`` as ``ANFANG_*`` variables; output to ``log`` (default: dropped)."""
+    with ``settings`` as ``ANFANG_*`` variables; output to ``log`` (default: dropped);
+    ``group``: in a process group of its own (its id the server's pid), as in a terminal."""
     env = {
         **os.environ,
         "ANFANG_DATA_DIR": str(data_dir),
@@ -210,5 +211,9 @@ def spawn_server(
     }
     out = log if log is not None else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", "anfang.cli", "serve"], env=env, stdout=out, stderr=out
+        [sys.executable, "-m", "anfang.cli", "serve"],
+        env=env,
+        stdout=out,
+        stderr=out,
+        start_new_session=group,
     )

@@ -1,12 +1,14 @@
 """`anfang serve` stops on SIGTERM within a bound, whenever the signal comes: during
 start-up, idle, or with a console's WebSocket open and readers busy; no child process is
-left behind (issue 14, item 11)."""
+left behind (issue 14, item 11). Ctrl-C in a terminal, which signals every process of the
+group, stops it as cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
 import random
 import signal
 import subprocess
@@ -53,6 +55,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _ignores_sigint(pid: int) -> bool:
+    """Whether ``pid`` ignores SIGINT (its SigIgn mask in /proc; gone counts as yes)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
+
+
 async def _load(base: str, stop: asyncio.Event) -> None:
     """A console: a WebSocket open and a reader polling, until ``stop``."""
     with contextlib.suppress(Exception):
@@ -69,9 +81,10 @@ async def _load(base: str, stop: asyncio.Event) -> None:
                     await asyncio.sleep(0.05)
 
 
-async def _cameras(base: str) -> None:
+async def _cameras(base: str, analysed: bool = False) -> None:
     """Two recorded cameras whose streams never answer: recording workers that keep
-    reconnecting, as after a demo's cameras are gone (how the hang was found)."""
+    reconnecting, as after a demo's cameras are gone (how the hang was found);
+    ``analysed``: with a sub stream and video analysis, one health worker each."""
     async with httpx.AsyncClient(base_url=base, timeout=10) as c:
         r = await c.post(
             "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
@@ -83,6 +96,8 @@ async def _cameras(base: str) -> None:
                    "subsystem": "video"}  # fmt: skip
             assert (await c.post("/api/v1/devices", json=dev, headers=h)).status_code == 201
             cam = {"device_code": code, "main_url": f"rtsp://127.0.0.1:9/{code}"}
+            if analysed:
+                cam["sub_url"] = f"rtsp://127.0.0.1:9/{code}/sub"
             r = await c.post("/api/v1/video/cameras", json=cam, headers=h)
             assert r.status_code == 201, r.text
 
@@ -122,3 +137,36 @@ async def test_sigterm_at_random_moments_stops_within_the_bound(tmp_path: Path) 
         print(f"run {run}: stopped {took:.1f} s after SIGTERM, {len(family)} children")
         left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
         assert not left, f"run {run}: children left after {took:.1f} s: {left}"
+
+
+@pytest.mark.slow
+async def test_ctrl_c_to_the_whole_group_stops_in_order(tmp_path: Path) -> None:
+    """Ctrl-C (``make run``) sends SIGINT to the server and each of its workers at once.
+    The workers leave it to the server, which stops them in order: no traceback from a
+    worker (the health workers printed one each), none restarted, none left behind."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = spawn_server(tmp_path / "data", port, log=subprocess.PIPE, group=True)
+    await _wait_up(base, proc)
+    await _cameras(base, analysed=True)
+    deadline = time.monotonic() + 60
+    # Recorder, SIA front, two health workers (and multiprocessing's resource tracker):
+    # started, and each now ignoring SIGINT (on the old code the health workers never did).
+    while len(family := _descendants(proc.pid)) < 4 or not all(map(_ignores_sigint, family)):
+        if time.monotonic() > deadline:
+            states = {pid: _ignores_sigint(pid) for pid in family}
+            raise AssertionError(f"workers not started, or taking Ctrl-C: {states}")
+        await asyncio.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        await asyncio.to_thread(proc.wait, BOUND_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"still running {BOUND_S} s after Ctrl-C") from None
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    assert proc.returncode == 0, (proc.returncode, err[-2000:])
+    for sign in ("Traceback", "KeyboardInterrupt", "unexpectedly", "starting it again"):
+        assert sign not in err, err[-3000:]
+    left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
+    assert not left, f"children left after Ctrl-C: {left}"

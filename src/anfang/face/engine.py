@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +23,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from anfang.core.processes import leave_interrupt_to_parent, submit_held
 from anfang.face import imaging
 from anfang.face.faces import Analysis, FaceInfo, Timings
 from anfang.face.imaging import ImageLimits
@@ -69,7 +69,7 @@ def load_models(engine: str = "mobilefacenet") -> str:
 
 def _worker_init(engine: str) -> None:
     """Pool initializer: leave Ctrl-C to the platform, which stops the pool in order."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_interrupt_to_parent()
     load_models(engine)
 
 
@@ -134,10 +134,9 @@ class FaceEngine:
 
     async def warm_up(self) -> None:
         """Start every worker and load its models now (instead of on the first call)."""
-        loop = asyncio.get_running_loop()
         pool = self._executor()
         await asyncio.gather(
-            *(loop.run_in_executor(pool, load_models, self.engine) for _ in range(self.workers))
+            *(submit_held(pool, load_models, self.engine) for _ in range(self.workers))
         )
 
     async def analyse(
@@ -156,9 +155,8 @@ class FaceEngine:
             analyse, data, self.limits, describe, want_crop,
             engine=self.engine, tiles=tiles, liveness=liveness,
         )  # fmt: skip
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), job)
+            return await submit_held(self._executor(), job)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start afresh on the next call.
             self.close()

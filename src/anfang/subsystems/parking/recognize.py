@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from anfang.core.capabilities import Key
+from anfang.core.processes import leave_interrupt_to_parent, submit_held
 
 MODEL_DIR = Path(__file__).with_name("lpr")
 MODEL = "clp_v2_c_rec.onnx"
@@ -93,7 +94,10 @@ _worker: Recognizer | None = None
 
 
 def _init_worker() -> None:
+    """Pool initializer: Ctrl-C is the platform's to handle; one recognizer per process."""
     import cv2
+
+    leave_interrupt_to_parent()
 
     global _worker
     cv2.setNumThreads(1)  # one core per worker process; the pool decides the parallelism
@@ -124,8 +128,7 @@ class RecognizerPool:
 
     async def read(self, image: bytes) -> Reading:
         """Read one plate crop in a worker; :class:`RecognitionError` when it cannot."""
-        loop = asyncio.get_running_loop()
-        out: Any = await loop.run_in_executor(self._start(), _read_in_worker, image)
+        out: Any = await submit_held(self._start(), _read_in_worker, image)
         if out[0] is None:
             raise RecognitionError(out[1], out[2])
         return Reading(out[0], out[1])

@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from anfang.core.processes import leave_interrupt_to_parent, start_held
+
 Gray = npt.NDArray[np.uint8]
 SIZE = (160, 120)
 CONDITIONS = ("occlusion", "defocus", "shift")
@@ -178,6 +180,7 @@ def _worker(code: str, url: str, out: Any, stop: Any, every_s: float) -> None:
     never does — the platform's stop hung there."""
     import av
 
+    leave_interrupt_to_parent()
     tracker = HealthTracker()
     backoff = 1.0
 
@@ -234,7 +237,7 @@ class HealthSupervisor:
                     name=f"video-health-{code}",
                     daemon=True,
                 )
-                proc.start()
+                start_held(proc)
                 self.workers[code] = (url, proc)
         if self.workers and self._reader is None:
             self._reader = threading.Thread(target=self._read, name="video-health", daemon=True)

@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from anfang.core.processes import leave_interrupt_to_parent, start_held
+
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 DETECT_EVERY = 3  # frames between detections; boxes are held in between
 HOLD = 2 * DETECT_EVERY
@@ -158,6 +160,7 @@ def _frames_in(stream: av.video.stream.VideoStream) -> int:
 def _work(src: Path, dest: Path, engine: str, out: Any) -> None:
     """The worker process: mask, then send ``("done", Masked)`` or ``("error", text)``."""
     global _reports
+    leave_interrupt_to_parent()
     _reports = out
     try:
         out.put(("done", mask_file(src, dest, engine)))
@@ -177,7 +180,7 @@ async def mask_in_worker(
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     proc = ctx.Process(target=_work, args=(src, dest, engine, out), name="anfang-mask", daemon=True)
-    await asyncio.to_thread(proc.start)
+    await asyncio.to_thread(start_held, proc)
     try:
         while True:
             alive = proc.is_alive()  # asked first: all a dead process sent is in the pipe

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import av
 
+from anfang.core.processes import leave_interrupt_to_parent
 from anfang.subsystems.video.camera_task import CameraJob, CameraTask, Reporter
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     everything it loaded, several times the memory.
     """
     args = argv if argv is not None else sys.argv[1:]
-    # Ctrl-C reaches the whole process group: the platform stops us in order instead
-    # (open segments finished and indexed).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_interrupt_to_parent()  # the platform stops us in order (segments finished, indexed)
     logging.basicConfig(level=logging.WARNING)
     av.logging.set_level(av.logging.FATAL)
     run = asyncio.run

@@ -20,6 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from anfang.core.processes import interrupt_held
+
 
 @dataclass(slots=True)
 class _Worker:
@@ -85,11 +87,12 @@ class WorkerPool:
     def _spawn(self, slot: int) -> _Worker:
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "anfang.subsystems.video.worker", str(fd), str(self.root)],
-            pass_fds=[fd],
-            stdin=subprocess.DEVNULL,
-        )
+        with interrupt_held():  # a Ctrl-C while it imports waits until it ignores it
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "anfang.subsystems.video.worker", str(fd), str(self.root)],
+                pass_fds=[fd],
+                stdin=subprocess.DEVNULL,
+            )
         theirs.close()
         conn = Connection(ours.detach())
         reader = threading.Thread(target=self._read, args=(conn, slot), daemon=True)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import socket
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
 
+from anfang.core.processes import leave_interrupt_to_parent
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm.adapters.sia_build import build_ack, build_duh, build_nak
 from anfang.subsystems.home_alarm.adapters.sia_dc09 import (
@@ -240,7 +240,6 @@ def front_main(sock: socket.socket, host: str, port: int, udp: bool, idle_s: flo
     """Entry point of the front process (spawned; ``sock`` is its end of the channel)."""
     import uvloop
 
-    # Ctrl-C reaches the whole process group: the platform stops this process itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_interrupt_to_parent()
     logging.basicConfig(level=logging.WARNING, format="sia-front %(levelname)s %(message)s")
     uvloop.run(_serve(sock, host, port, udp, idle_s))

@@ -17,6 +17,7 @@ import socket
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from anfang.core.processes import start_held
 from anfang.core.tasks import stop_task
 from anfang.store.base import utcnow
 from anfang.subsystems.home_alarm.adapters.sia_events import Brief, EventSpec, events_of
@@ -117,7 +118,7 @@ class FrontLink:
             name="anfang-sia-front",
             daemon=True,
         )
-        await asyncio.to_thread(proc.start)
+        await asyncio.to_thread(start_held, proc)  # its SIGINT waits until it ignores it
         theirs.close()
         self.process = proc
         self._up = loop.create_future()
