@@ -55,6 +55,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+async def _ended(proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait for ``proc`` to end within :data:`BOUND_S`; else kill it and fail."""
+    try:
+        await asyncio.to_thread(proc.wait, BOUND_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"{what}: still running {BOUND_S} s after the signal") from None
+
+
 def _ignores_sigint(pid: int) -> bool:
     """Whether ``pid`` ignores SIGINT (its SigIgn mask in /proc; gone counts as yes)."""
     try:
@@ -122,11 +132,7 @@ async def test_sigterm_at_random_moments_stops_within_the_bound(tmp_path: Path) 
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         try:
-            await asyncio.to_thread(proc.wait, BOUND_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            raise AssertionError(f"run {run}: still running {BOUND_S} s after SIGTERM") from None
+            await _ended(proc, f"run {run}")
         finally:
             stop.set()
             if load is not None:
@@ -158,12 +164,7 @@ async def test_ctrl_c_to_the_whole_group_stops_in_order(tmp_path: Path) -> None:
             raise AssertionError(f"workers not started, or taking Ctrl-C: {states}")
         await asyncio.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
-    try:
-        await asyncio.to_thread(proc.wait, BOUND_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise AssertionError(f"still running {BOUND_S} s after Ctrl-C") from None
+    await _ended(proc, "Ctrl-C")
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     assert proc.returncode == 0, (proc.returncode, err[-2000:])
     for sign in ("Traceback", "KeyboardInterrupt", "unexpectedly", "starting it again"):
