@@ -1,14 +1,17 @@
-"""What every benchmark records: machine, date, commit, CPU times, percentiles, result files."""
+"""What every benchmark records: machine, date, commit, CPU times, percentiles, result files;
+and the one shape of a benchmark's command (options, run, write, print)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import math
 import os
 import platform
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -167,3 +170,61 @@ def metadata() -> dict[str, Any]:
         "git": git_info(),
         "load_average_at_start": load_average(),
     }
+
+
+Row = tuple[str, str, str]  # measure, value, target
+
+
+def result_page(
+    title: str,
+    meta: dict[str, Any],
+    rows: Sequence[Row],
+    *,
+    intro: Sequence[str] = (),
+    tail: Sequence[str] = (),
+) -> str:
+    """A result as a page: the title, date · machine · commit, ``intro`` paragraphs, the
+    measure | value | target table, then ``tail`` paragraphs."""
+    m = meta["machine"]
+    commit = str(meta["git"].get("commit", "?"))[:10]
+    stamp = f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}"
+    lines = [f"# {title}", "", stamp, ""]
+    for text in intro:
+        lines += [text, ""]
+    lines += ["| measure | value | target |", "|---|---|---|"]
+    lines += [f"| {a} | {v} | {t} |" for a, v, t in rows]
+    for text in tail:
+        lines += ["", text]
+    return "\n".join([*lines, ""])
+
+
+def bench_main(
+    name: str,
+    doc: str | None,
+    argv: list[str] | None,
+    options: Sequence[tuple[str, dict[str, Any]]],
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]],
+    markdown: Callable[[dict[str, Any], dict[str, Any]], str],
+    *,
+    missing: Callable[[], str | None] | None = None,
+) -> list[Path]:
+    """A benchmark's command: its ``options`` plus ``--out`` and ``--quiet``; one line and
+    no result when ``missing()`` names something it needs; else run, write
+    ``<out>/<name>-*.{json,md}`` with :func:`metadata`, print the page, return the paths."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    for flag, kwargs in options:
+        ap.add_argument(flag, **kwargs)
+    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    why = missing() if missing is not None else None
+    if why:
+        print(f"bench.{name}: {why}", file=sys.stderr)
+        return []
+    meta = metadata()
+    res = asyncio.run(run(args))
+    md = markdown(meta, res)
+    paths = write_results(name, {**meta, **res}, md, args.out)
+    if not args.quiet:
+        print(md)
+    return paths

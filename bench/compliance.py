@@ -40,7 +40,7 @@ from anfang.store.models import Alarm, AlarmDefinition, Device, EventRow, Househ
 from anfang.subsystems.home_alarm.models import AlarmAccount, AlarmZone
 from anfang.subsystems.physical.models import PhysicalItem
 from anfang.subsystems.video.models import AlarmMedia, Camera, Segment
-from bench.common import RESULTS_DIR, metadata, write_results
+from bench.common import bench_main, result_page
 
 TARGET_S = 10.0
 EVENTS_PER_DAY = 10_000
@@ -165,9 +165,10 @@ def _records(days: int, rng: random.Random) -> Any:
                 for i in range(120)
             ],
         )
-        s.execute(
-            insert(Camera), [{"device_id": d, "main_url": "rtsp://127.0.0.1/x"} for d in cams]
-        )
+        if cams:  # an empty list would insert one row of defaults
+            s.execute(
+                insert(Camera), [{"device_id": d, "main_url": "rtsp://127.0.0.1/x"} for d in cams]
+            )
         cam_ids = list(s.scalars(select(Camera.id)))
         segs = [
             {
@@ -296,52 +297,44 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def markdown(meta: dict[str, Any], r: dict[str, Any]) -> str:
     """The result as a page."""
-    m = meta["machine"]
     ok = "✓" if r["total_s"] <= TARGET_S else "✗"
-    commit = str(meta["git"].get("commit", "?"))[:10]
-    lines = [
-        "# Compliance-checker benchmark",
-        "",
-        f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}",
-        "",
+    community = (
         f"Community: {r['buildings']} buildings, {r['households']:,} households "
         "(each with a panel), "
         f"{r['devices']:,} devices ({r['cameras']} cameras), {r['days']} days of records: "
         f"{r['events']:,} events, {r['alarms']:,} alarms, {r['segments']:,} recording segments. "
-        f"Setup (not timed) {r['setup_s']} s.",
-        "",
-        "| measure | value | target |",
-        "|---|---|---|",
-        f"| live report: facts read, {r['rules']} rules checked, signed and stored "
-        f"| {r['check_s']} s | — |",
-        f"| HTML ({r['html_bytes'] // 1024} KB) and PDF ({r['pdf_bytes'] // 1024} KB) "
-        "rendered and signed "
-        f"| {r['render_s']} s | — |",
-        f"| the whole report | {r['total_s']} s | ≤ {TARGET_S:g} s {ok} |",
-        "",
-        f"Verdict {r['tally']['verdict']}: pass {r['tally']['pass']}, fail {r['tally']['fail']}, "
-        f"advisory {r['tally']['advisory']}.",
-        "",
-    ]
-    return "\n".join(lines)
+        f"Setup (not timed) {r['setup_s']} s."
+    )
+    rows = [
+        (f"live report: facts read, {r['rules']} rules checked, signed and stored",
+         f"{r['check_s']} s", "—"),
+        (f"HTML ({r['html_bytes'] // 1024} KB) and PDF ({r['pdf_bytes'] // 1024} KB) "
+         "rendered and signed", f"{r['render_s']} s", "—"),
+        ("the whole report", f"{r['total_s']} s", f"≤ {TARGET_S:g} s {ok}"),
+    ]  # fmt: skip
+    t = r["tally"]
+    verdict = (
+        f"Verdict {t['verdict']}: pass {t['pass']}, fail {t['fail']}, advisory {t['advisory']}."
+    )
+    return result_page(
+        "Compliance-checker benchmark", meta, rows, intro=[community], tail=[verdict]
+    )
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run and write ``bench/results/compliance-*.{json,md}``."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--buildings", type=int, default=200)
-    ap.add_argument("--devices", type=int, default=2000)
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    meta = metadata()
-    res = asyncio.run(run(args))
-    md = markdown(meta, res)
-    paths = write_results("compliance", {**meta, **res}, md, args.out)
-    if not args.quiet:
-        print(md)
-    return paths
+    return bench_main(
+        "compliance",
+        __doc__,
+        argv,
+        [
+            ("--buildings", {"type": int, "default": 200}),
+            ("--devices", {"type": int, "default": 2000}),
+            ("--days", {"type": int, "default": 30}),
+        ],
+        run,
+        markdown,
+    )
 
 
 if __name__ == "__main__":

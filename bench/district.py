@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import multiprocessing
 import socket
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -31,7 +30,7 @@ import nats
 from anfang.uplink.adapters import district as wire
 from anfang.uplink.adapters.district_link import connect
 from anfang.uplink.district import DistrictNode
-from bench.common import RESULTS_DIR, latency_summary, metadata, write_results
+from bench.common import bench_main, latency_summary, result_page
 
 URL = "nats://127.0.0.1:4222"
 TARGET_PER_S = 5000.0
@@ -138,8 +137,6 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
     p99_s = (lag["p99"] or 1e9) / 1000
     ok_rate = "✓" if res["applied_per_s"] >= TARGET_PER_S else "✗"
     ok_lag = "✓" if p99_s <= TARGET_LAG_P99_S else "✗"
-    m = meta["machine"]
-    commit = str(meta["git"].get("commit", "?"))[:10]
     offered = res["communities"] * res["rate_per_community"]
     rows = [
         (
@@ -154,11 +151,7 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
             f"p99 ≤ {TARGET_LAG_P99_S:g} s {ok_lag}",
         ),
     ]
-    lines = ["# District benchmark", ""]
-    lines.append(f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}")
-    lines += ["", "| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {x} | {v} | {t} |" for x, v, t in rows]
-    return "\n".join([*lines, ""])
+    return result_page("District benchmark", meta, rows)
 
 
 def nats_up() -> bool:
@@ -170,29 +163,27 @@ def nats_up() -> bool:
         return False
 
 
+def _nats_missing() -> str | None:
+    if nats_up():
+        return None
+    return "NATS JetStream is not running on 127.0.0.1:4222 (scripts/services.sh starts it)"
+
+
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run and write ``bench/results/district-*.{json,md}``."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--communities", type=int, default=50)
-    ap.add_argument("--rate", type=float, default=200.0)
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    if not nats_up():
-        print(
-            "bench.district: NATS JetStream is not running on 127.0.0.1:4222 "
-            "(scripts/services.sh starts it)",
-            file=sys.stderr,
-        )
-        return []
-    meta = metadata()
-    res = asyncio.run(run(args))
-    md = markdown(meta, res)
-    paths = write_results("district", {**meta, **res}, md, args.out)
-    if not args.quiet:
-        print(md)
-    return paths
+    return bench_main(
+        "district",
+        __doc__,
+        argv,
+        [
+            ("--communities", {"type": int, "default": 50}),
+            ("--rate", {"type": float, "default": 200.0}),
+            ("--seconds", {"type": float, "default": 20.0}),
+        ],
+        run,
+        markdown,
+        missing=_nats_missing,
+    )
 
 
 if __name__ == "__main__":

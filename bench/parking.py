@@ -42,7 +42,7 @@ from anfang.subsystems.access.models import AccessDoor, AccessReader
 from anfang.subsystems.parking.models import ParkingLane, ParkingLot, ParkingVehicle
 from anfang.subsystems.parking.recognize import MODEL_ID, RecognitionError, RecognizerPool
 from bench.api_server import serve_api
-from bench.common import RESULTS_DIR, latency_summary, metadata, write_results
+from bench.common import bench_main, latency_summary, result_page
 
 SECRET = "c" * 32
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -314,10 +314,8 @@ def _ms(summary: dict[str, Any]) -> str:
 def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
     """The result as a page."""
     ld, op, lt, lop = res["load"], res["open_ms"], res["light"], res["light_open_ms"]
-    m = meta["machine"]
     rate_ok = "✓" if ld["per_s"] >= TARGET_RATE else "✗"
     p99_ok = "✓" if (lop["p99"] or 1e9) <= TARGET_P99_MS else "✗"
-    commit = str(meta["git"].get("commit", "?"))[:10]
     n = 2 * res["setup"]["cameras"]
     rows = [
         (f"plate reads/s, {n} cameras closed-loop", f"{ld['per_s']} ({ld['reads']} reads)",
@@ -334,31 +332,25 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
     if rec:
         rows.append((f"recognition of plate crops ({rec['model']}), exact", rec["exact"], "≥ 90 %"))
         rows.append(("… ms per plate (one worker process)", rec["ms"], "—"))
-    lines = ["# Car-park benchmark", ""]
-    lines.append(f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}")
-    lines += ["", "| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {a} | {v} | {t} |" for a, v, t in rows]
-    lines += ["", f"Events stored: {res['events']}", ""]
-    return "\n".join(lines)
+    tail = [f"Events stored: {res['events']}"]
+    return result_page("Car-park benchmark", meta, rows, tail=tail)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run and write ``bench/results/parking-*.{json,md}``."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--cameras", type=int, default=16)
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--barrier-share", type=float, default=0.5)
-    ap.add_argument("--plates", type=Path, default=DATASET, help="plate crops named by plate")
-    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    meta = metadata()
-    res = asyncio.run(run(args))
-    md = markdown(meta, res)
-    paths = write_results("parking", {**meta, **res}, md, args.out)
-    if not args.quiet:
-        print(md)
-    return paths
+    return bench_main(
+        "parking",
+        __doc__,
+        argv,
+        [
+            ("--cameras", {"type": int, "default": 16}),
+            ("--seconds", {"type": float, "default": 20.0}),
+            ("--barrier-share", {"type": float, "default": 0.5}),
+            ("--plates", {"type": Path, "default": DATASET, "help": "plate crops named by plate"}),
+        ],
+        run,
+        markdown,
+    )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ from anfang.subsystems.patrol.models import (
     PatrolSchedule,
 )
 from bench.api_server import serve_api
-from bench.common import RESULTS_DIR, metadata, write_results
+from bench.common import bench_main, result_page
 
 TZ = ZoneInfo("Asia/Shanghai")
 SECRET = "b" * 32
@@ -317,8 +317,6 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
     ev, ld, su = res["evaluation"], res["load"], res["setup"]
     b, one = ld["batch"], ld["single"]
     ok = "✓" if ev["first_s"] <= TARGET_EVAL_S else "✗"
-    m = meta["machine"]
-    commit = str(meta["git"].get("commit", "?"))[:10]
     day = f"{ev['rounds_of_day']} rounds, {su['checkpoints']} checkpoints, {su['routes']} routes"
     rows = [
         (f"check-ins/s, reader batches of {BATCH} (durable before the 200)",
@@ -331,30 +329,24 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
         ("judge it again, nothing changed", f"{ev['steady_s']} s", "—"),
         ("re-judge every round (all marked dirty)", f"{ev['rejudge_all_s']} s", "—"),
     ]  # fmt: skip
-    lines = ["# Guard-tour benchmark", ""]
-    lines.append(f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}")
-    lines += ["", "| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {a} | {v} | {t} |" for a, v, t in rows]
-    lines += ["", f"Rounds by verdict: {ev['by_status']}", ""]
-    return "\n".join(lines)
+    tail = [f"Rounds by verdict: {ev['by_status']}"]
+    return result_page("Guard-tour benchmark", meta, rows, tail=tail)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run and write ``bench/results/patrol-*.{json,md}``."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--routes", type=int, default=50)
-    ap.add_argument("--checkpoints", type=int, default=200)
-    ap.add_argument("--every-min", type=int, default=60)
-    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    meta = metadata()
-    res = asyncio.run(run(args))
-    md = markdown(meta, res)
-    paths = write_results("patrol", {**meta, **res}, md, args.out)
-    if not args.quiet:
-        print(md)
-    return paths
+    return bench_main(
+        "patrol",
+        __doc__,
+        argv,
+        [
+            ("--routes", {"type": int, "default": 50}),
+            ("--checkpoints", {"type": int, "default": 200}),
+            ("--every-min", {"type": int, "default": 60}),
+        ],
+        run,
+        markdown,
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from anfang.uplink.models import OutboxItem
 from anfang.uplink.schemas import PlatformIn
 from anfang.uplink.sim_upper import SimUpper
 from anfang.uplink.sim_viid import SimViid
-from bench.common import RESULTS_DIR, latency_summary, metadata, write_results
+from bench.common import bench_main, latency_summary, result_page
 
 UPPER_ID, VIID_ID = "34020000002000000001", "34020000005030000001"
 LOCAL_ID = "34020000002000000099"
@@ -228,8 +228,6 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
     lat = a["latency_ms"]
     ok_a = "✓" if (lat["p99"] or 1e9) <= TARGET_NOTIFY_P99_MS else "✗"
     ok_f = "✓" if f["per_s"] >= TARGET_FACES_PER_S else "✗"
-    m = meta["machine"]
-    commit = str(meta["git"].get("commit", "?"))[:10]
     rows = [
         (
             f"catalog of {c['channels']} channels answered (UDP, each MESSAGE < 1,300 bytes)",
@@ -247,30 +245,24 @@ def markdown(meta: dict[str, Any], res: dict[str, Any]) -> str:
             f"≥ {TARGET_FACES_PER_S:g}/s {ok_f}",
         ),
     ]
-    lines = ["# Police-uplink benchmark", ""]
-    lines.append(f"{meta['date']} · {m['cpu_model']} · {m['cores_usable']} cores · {commit}")
-    lines += ["", "| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {x} | {v} | {t} |" for x, v, t in rows]
-    lines += ["", f"Items still queued at the end: {res['left_queued']}", ""]
-    return "\n".join(lines)
+    tail = [f"Items still queued at the end: {res['left_queued']}"]
+    return result_page("Police-uplink benchmark", meta, rows, tail=tail)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run and write ``bench/results/uplink-*.{json,md}``."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--channels", type=int, default=5000)
-    ap.add_argument("--alarms", type=int, default=300)
-    ap.add_argument("--faces", type=int, default=2000)
-    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    meta = metadata()
-    res = asyncio.run(run(args))
-    md = markdown(meta, res)
-    paths = write_results("uplink", {**meta, **res}, md, args.out)
-    if not args.quiet:
-        print(md)
-    return paths
+    return bench_main(
+        "uplink",
+        __doc__,
+        argv,
+        [
+            ("--channels", {"type": int, "default": 5000}),
+            ("--alarms", {"type": int, "default": 300}),
+            ("--faces", {"type": int, "default": 2000}),
+        ],
+        run,
+        markdown,
+    )
 
 
 if __name__ == "__main__":
