@@ -153,21 +153,26 @@ async def test_ctrl_c_to_the_whole_group_stops_in_order(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = spawn_server(tmp_path / "data", port, log=subprocess.PIPE, group=True)
-    await _wait_up(base, proc)
-    await _cameras(base, analysed=True)
-    deadline = time.monotonic() + 60
-    # Recorder, SIA front, two health workers (and multiprocessing's resource tracker):
-    # started, and each now ignoring SIGINT (on the old code the health workers never did).
-    while len(family := _descendants(proc.pid)) < 4 or not all(map(_ignores_sigint, family)):
-        if time.monotonic() > deadline:
-            states = {pid: _ignores_sigint(pid) for pid in family}
-            raise AssertionError(f"workers not started, or taking Ctrl-C: {states}")
-        await asyncio.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGINT)
-    await _ended(proc, "Ctrl-C")
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    assert proc.returncode == 0, (proc.returncode, err[-2000:])
-    for sign in ("Traceback", "KeyboardInterrupt", "unexpectedly", "starting it again"):
-        assert sign not in err, err[-3000:]
-    left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
-    assert not left, f"children left after Ctrl-C: {left}"
+    try:
+        await _wait_up(base, proc)
+        await _cameras(base, analysed=True)
+        deadline = time.monotonic() + 60
+        # Recorder, SIA front, two health workers (and multiprocessing's resource tracker):
+        # started, and each now ignoring SIGINT (on the old code the health workers never did).
+        while len(family := _descendants(proc.pid)) < 4 or not all(map(_ignores_sigint, family)):
+            if time.monotonic() > deadline:
+                states = {pid: _ignores_sigint(pid) for pid in family}
+                raise AssertionError(f"workers not started, or taking Ctrl-C: {states}")
+            await asyncio.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        await _ended(proc, "Ctrl-C")
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        assert proc.returncode == 0, (proc.returncode, err[-2000:])
+        for sign in ("Traceback", "KeyboardInterrupt", "unexpectedly", "starting it again"):
+            assert sign not in err, err[-3000:]
+        left = [pid for pid in family | _descendants(proc.pid) if _alive(pid)]
+        assert not left, f"children left after Ctrl-C: {left}"
+    finally:  # whatever failed, nothing of the group outlives the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
