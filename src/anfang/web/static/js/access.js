@@ -8,6 +8,7 @@ import { addStrings, t } from "./i18n.js";
 import { toast } from "./toast.js";
 import { faceSection, refreshFace } from "./face-engine.js";
 import { askReason } from "./reason-dialog.js";
+import { poller } from "./poller.js";
 
 const REASONS = [
   "ok", "passback_soft", "remote_open", "unknown_reader", "door_disabled", "unknown_credential",
@@ -119,14 +120,13 @@ function css(el, text) {
   return el;
 }
 const POLL_MS = 2000;
+const polling = poller(() => poll(), POLL_MS);
 
 const view = {
   root: null,
   rows: [], // newest first
   doors: [],
   lastId: null,
-  timer: null,
-  visible: false,
   thumbs: new Map(), // capture name -> data: URL
 };
 
@@ -266,14 +266,6 @@ async function poll() {
   }
 }
 
-function loop() {
-  clearTimeout(view.timer);
-  if (!view.visible) return;
-  poll().finally(() => {
-    if (view.visible) view.timer = setTimeout(loop, POLL_MS);
-  });
-}
-
 export function init() {
   view.root = $("#panel-access");
   build();
@@ -281,14 +273,12 @@ export function init() {
 }
 
 export function show() {
-  view.visible = true;
   refreshFace();
-  loop();
+  polling.start();
 }
 
 export function hide() {
-  view.visible = false;
-  clearTimeout(view.timer);
+  polling.stop();
 }
 
 export function rerender() {

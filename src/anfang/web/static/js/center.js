@@ -18,10 +18,15 @@ import { healthSection, refreshHealth } from "./health.js";
 import { refreshUplink, uplinkSection } from "./uplink.js";
 import { refreshRules, rulesSection } from "./rules.js";
 import "./center-strings.js";
+import { poller } from "./poller.js";
 
-const view = { root: null, visible: false, timer: null, duty: null, log: null, history: [],
+const view = { root: null, duty: null, log: null, history: [],
   next: null, report: null, charts: [], period: "day", day: null };
 const POLL_MS = 15000;
+const polling = poller(() => {
+  refreshUplink();
+  return loadDuty();
+}, POLL_MS);
 
 function can(perm) {
   const role = state.user?.role;
@@ -309,24 +314,14 @@ async function download(fmt) {
 
 // ------------------------------------------------------------------ tab life cycle
 
-function loop() {
-  clearTimeout(view.timer);
-  if (!view.visible) return;
-  refreshUplink();
-  loadDuty().finally(() => {
-    if (view.visible) view.timer = setTimeout(loop, POLL_MS);
-  });
-}
-
 export function init() {
   view.root = $("#panel-center");
   build();
 }
 
 export function show() {
-  view.visible = true;
   fillFilterChoices();
-  loop();
+  polling.start();
   search(false);
   loadReport();
   refreshArming();
@@ -337,8 +332,7 @@ export function show() {
 }
 
 export function hide() {
-  view.visible = false;
-  clearTimeout(view.timer);
+  polling.stop();
 }
 
 export function rerender() {

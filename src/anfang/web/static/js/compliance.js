@@ -11,9 +11,11 @@ import { t, tOr } from "./i18n.js";
 import { toast } from "./toast.js";
 import { STAGE_ORDER } from "./compliance-strings.js";
 import { may, refreshWork, workSections } from "./compliance-work.js";
+import { poller } from "./poller.js";
 
-const view = { root: null, visible: false, timer: null, project: null, report: null };
+const view = { root: null, project: null, report: null };
 const POLL_MS = 20000;
+const polling = poller(() => refresh(), POLL_MS);
 const COLOURS = { pass: "#2e9d4a", fail: "#d64541", advisory: "#d08a1b" };
 // The steps each side may take from a stage (the server refuses the rest with a reason).
 const NEXT = {
@@ -192,27 +194,17 @@ async function refresh() {
   await refreshWork();
 }
 
-function loop() {
-  clearTimeout(view.timer);
-  if (!view.visible) return;
-  refresh().finally(() => {
-    if (view.visible) view.timer = setTimeout(loop, POLL_MS);
-  });
-}
-
 export function init() {
   view.root = $("#panel-compliance");
   build();
 }
 
 export function show() {
-  view.visible = true;
-  loop();
+  polling.start();
 }
 
 export function hide() {
-  view.visible = false;
-  clearTimeout(view.timer);
+  polling.stop();
 }
 
 export function rerender() {

@@ -8,6 +8,7 @@ import { $, fill, formatShort, h, s } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { askReason } from "./reason-dialog.js";
 import { toast } from "./toast.js";
+import { poller } from "./poller.js";
 
 const CLASSES = ["resident", "visitor", "unknown", "black"];
 const CLASS_ZH = ["住户", "访客", "外来", "黑名单"];
@@ -101,8 +102,9 @@ const EN = {
 addStrings(ZH, EN);
 
 const POLL_MS = 3000;
-const view = { root: null, lots: [], reads: [], lanes: [], report: null, timer: null,
-  visible: false, thumbs: new Map(), ticks: 0, insideIds: new Map() };
+const polling = poller(() => poll(), POLL_MS);
+const view = { root: null, lots: [], reads: [], lanes: [], report: null,
+  thumbs: new Map(), ticks: 0, insideIds: new Map() };
 
 function build() {
   const head = h("thead", {}, h("tr", {},
@@ -271,28 +273,18 @@ async function poll() {
   }
 }
 
-function loop() {
-  clearTimeout(view.timer);
-  if (!view.visible) return;
-  poll().finally(() => {
-    if (view.visible) view.timer = setTimeout(loop, POLL_MS);
-  });
-}
-
 export function init() {
   view.root = $("#panel-parking");
   build();
 }
 
 export function show() {
-  view.visible = true;
   view.ticks = 0;
-  loop();
+  polling.start();
 }
 
 export function hide() {
-  view.visible = false;
-  clearTimeout(view.timer);
+  polling.stop();
 }
 
 export function rerender() {

@@ -10,6 +10,7 @@ import { $, fill, formatShort, h, s } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { physicalSection, refreshPhysical } from "./physical.js";
 import { toast } from "./toast.js";
+import { poller } from "./poller.js";
 
 const STATUSES = ["scheduled", "waiting", "not_started", "on_time", "late", "out_of_order",
   "missed", "abandoned"];
@@ -85,9 +86,9 @@ const EN = {
 addStrings(ZH, EN);
 
 const POLL_MS = 5000;
+const polling = poller(() => refresh(), POLL_MS);
 // day: the day the operator picked; null follows the site's today (a console open past midnight).
-const view = { root: null, day: null, rounds: [], rejected: [], month: null, dayReport: null,
-  timer: null, visible: false };
+const view = { root: null, day: null, rounds: [], rejected: [], month: null, dayReport: null };
 
 function build() {
   const picker = h("input", { type: "date", id: "patrol-day", value: shownDay(),
@@ -226,27 +227,17 @@ async function download(period) {
   }
 }
 
-function loop() {
-  clearTimeout(view.timer);
-  if (!view.visible) return;
-  refresh().finally(() => {
-    if (view.visible) view.timer = setTimeout(loop, POLL_MS);
-  });
-}
-
 export function init() {
   view.root = $("#panel-patrol");
   build();
 }
 
 export function show() {
-  view.visible = true;
-  loop();
+  polling.start();
 }
 
 export function hide() {
-  view.visible = false;
-  clearTimeout(view.timer);
+  polling.stop();
 }
 
 export function rerender() {
